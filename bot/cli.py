@@ -1,0 +1,68 @@
+"""The ``gongyou`` command: run, train, knowledge base upkeep and staff look-ups."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import train
+
+    train(force=args.force)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:  # noqa: ARG001 - uniform handler signature
+    from bot.serve import run_forever
+
+    return run_forever()
+
+
+def _cmd_nlu_dictionary(args: argparse.Namespace) -> int:
+    from bot.nlu.dictionary_builder import DICTIONARY_FILE, build_place_dictionary
+
+    text = build_place_dictionary()
+    if args.check:
+        current = DICTIONARY_FILE.read_text(encoding="utf-8") if DICTIONARY_FILE.exists() else ""
+        if current != text:
+            print(f"{DICTIONARY_FILE} is out of date: run `gongyou nlu dictionary`", file=sys.stderr)
+            return 1
+        print(f"{DICTIONARY_FILE} is up to date")
+        return 0
+    DICTIONARY_FILE.write_text(text, encoding="utf-8")
+    print(f"wrote {DICTIONARY_FILE} ({text.count(chr(10))} lines)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (sub-commands register themselves here)."""
+    parser = argparse.ArgumentParser(prog="gongyou", description="工友 labour-law assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    p.add_argument("--force", action="store_true", help="train even if nothing changed")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("serve", help="run the action server, Rasa server and web server")
+    p.set_defaults(func=_cmd_serve)
+
+    nlu = sub.add_parser("nlu", help="NLU resources").add_subparsers(dest="nlu_command", required=True)
+    p = nlu.add_parser("dictionary", help="regenerate the jieba place-name dictionary")
+    p.add_argument("--check", action="store_true", help="only check that it is up to date")
+    p.set_defaults(func=_cmd_nlu_dictionary)
+
+    from bot import cli_knowledge
+
+    cli_knowledge.register(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the ``gongyou`` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

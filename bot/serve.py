@@ -1,0 +1,170 @@
+"""Run the whole assistant: action server, Rasa server and web server, stopped together.
+
+One Ctrl-C (SIGINT) or SIGTERM stops all three; if one of them dies the others
+are stopped too, so a half-running assistant never lingers.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from bot.settings import (
+    ACTIONS_PORT,
+    HOST,
+    MODEL_PATH,
+    RASA_PORT,
+    ROOT,
+    VAR_DIR,
+    WEB_PORT,
+    database_url,
+    rasa_auth_token,
+    tracker_database_url,
+)
+
+
+@dataclass
+class Service:
+    """One child process and the URL that says it is ready."""
+
+    name: str
+    command: List[str]
+    health_url: str
+    env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+
+
+def service_env() -> Dict[str, str]:
+    """Environment shared by the children (quiet TensorFlow, project on the path)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "ACTION_SERVER_URL": os.environ.get("ACTION_SERVER_URL", f"http://localhost:{ACTIONS_PORT}/webhook"),
+        "RASA_URL": os.environ.get("RASA_URL", f"http://localhost:{RASA_PORT}"),
+        "GONGYOU_VAR_DIR": str(VAR_DIR),
+        "DATABASE_URL": database_url(),
+        "TRACKER_DATABASE_URL": tracker_database_url(),
+    }
+
+
+def services(rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, web_port: int = WEB_PORT,
+             with_web: bool = True) -> List[Service]:
+    """The processes ``make run`` starts, in start order."""
+    python = sys.executable
+    out = [
+        Service(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            f"http://localhost:{actions_port}/health",
+        ),
+        Service(
+            "rasa",
+            [python, "-m", "rasa", "run", "--model", str(MODEL_PATH), "--port", str(rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+             "--enable-api", "--auth-token", rasa_auth_token(), "--cors", "*",
+             "--interface", HOST],
+            f"http://localhost:{rasa_port}/",
+            env={"ACTION_SERVER_URL": f"http://localhost:{actions_port}/webhook"},
+        ),
+    ]
+    if with_web:
+        out.append(Service(
+            "web",
+            [python, "-m", "bot.web", "--port", str(web_port)],
+            f"http://localhost:{web_port}/healthz",
+            env={"RASA_URL": f"http://localhost:{rasa_port}"},
+        ))
+    return out
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status < 500
+    except Exception:
+        return False
+
+
+def start(service: Service, log_dir: Optional[str] = None) -> None:
+    """Start one service (output to the terminal, or to ``log_dir/<name>.log``)."""
+    stdout = None
+    if log_dir:
+        os.makedirs(log_dir, exist_ok=True)
+        stdout = open(os.path.join(log_dir, f"{service.name}.log"), "ab")
+    service.process = subprocess.Popen(
+        service.command, cwd=ROOT, env={**service_env(), **service.env},
+        stdout=stdout, stderr=subprocess.STDOUT if stdout else None,
+    )
+
+
+def wait_ready(items: List[Service], timeout: float = 240.0) -> None:
+    """Block until every service answers its health URL; raise if one exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    pending = list(items)
+    while pending:
+        for service in list(pending):
+            assert service.process is not None
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+            if _ready(service.health_url):
+                pending.remove(service)
+        if pending and time.monotonic() > deadline:
+            raise TimeoutError("not ready in time: " + ", ".join(s.name for s in pending))
+        if pending:
+            time.sleep(0.5)
+
+
+def stop(items: List[Service], grace: float = 15.0) -> None:
+    """Stop services: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    for service in items:
+        if service.process and service.process.poll() is None:
+            service.process.terminate()
+    deadline = time.monotonic() + grace
+    for service in items:
+        if service.process:
+            try:
+                service.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+
+
+def run_forever() -> int:
+    """``make run``: start everything, report the addresses, stop all on Ctrl-C or a crash."""
+    items = services()
+    started = time.monotonic()
+
+    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        for service in items:
+            start(service)
+        wait_ready(items)
+        print(
+            f"\n工友 is ready in {time.monotonic() - started:.0f} s:\n"
+            f"  chat page      http://localhost:{WEB_PORT}/\n"
+            f"  staff console  http://localhost:{WEB_PORT}/staff\n"
+            f"  REST channel   http://localhost:{RASA_PORT}/webhooks/rest/webhook\n"
+            f"  WeChat channel http://localhost:{RASA_PORT}/webhooks/wechat/webhook\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while True:
+            for service in items:
+                if service.process and service.process.poll() is not None:
+                    print(f"{service.name} stopped (code {service.process.returncode}); stopping the rest.", flush=True)
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping …", flush=True)
+        return 0
+    finally:
+        stop(items)

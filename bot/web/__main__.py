@@ -1,0 +1,20 @@
+"""Run the web server: ``python -m bot.web --port 8080``."""
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+
+from bot.web.app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="工友 web server (chat page and staff console)")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    web.run_app(create_app(), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

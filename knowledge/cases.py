@@ -1,0 +1,221 @@
+"""Cases handed from the bot to a human, and their life in the staff console.
+
+A case is written in one transaction with its "created" event. If the database
+cannot be reached, the case is appended to a spool file under ``var/`` and
+written later (on the next case, or at start-up), so a case once recorded is
+never lost. Status changes and notes are events; nothing is ever deleted.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from knowledge import models
+from knowledge.privacy import mask_pii
+from knowledge.regions import region_index
+from knowledge.taxonomy import TOPICS
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("new", "in_progress", "referred", "closed")
+STATUS_NAMES = {"new": "新建", "in_progress": "处理中", "referred": "已转介", "closed": "已结案"}
+# Allowed moves; "closed" can be reopened into "in_progress".
+TRANSITIONS = {
+    "new": ("in_progress", "referred", "closed"),
+    "in_progress": ("referred", "closed"),
+    "referred": ("in_progress", "closed"),
+    "closed": ("in_progress",),
+}
+URGENCY_ORDER = {"emergency": 0, "high": 1, "normal": 2}
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+_SPOOL_LOCK = threading.Lock()
+
+
+def spool_path() -> Path:
+    var_dir = Path(os.environ.get("GONGYOU_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    return var_dir / "pending_cases.jsonl"
+
+
+def new_reference(today: Optional[date] = None) -> str:
+    """GY-261124-7KQ4: date and four characters that are easy to read aloud."""
+    day = today or date.today()
+    return f"GY-{day:%y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(4))
+
+
+@dataclass
+class CaseDraft:
+    """What the bot knows when it hands a conversation over."""
+
+    reason: str  # requested | emergency | misunderstood
+    sender_id: str
+    channel: Optional[str] = None
+    topic: Optional[str] = None
+    place_adcode: Optional[str] = None
+    facts: Dict[str, Any] = field(default_factory=dict)
+    deadlines: List[Dict[str, Any]] = field(default_factory=list)
+    transcript: List[Dict[str, Any]] = field(default_factory=list)
+    callback_phone: Optional[str] = None
+    consent: bool = False
+    reference: str = field(default_factory=new_reference)
+    created_at: str = field(default_factory=lambda: datetime.utcnow().isoformat())
+
+    @property
+    def urgency(self) -> str:
+        if self.reason == "emergency":
+            return "emergency"
+        soon = [d for d in self.deadlines if isinstance(d.get("days_left"), (int, float)) and 0 <= d["days_left"] <= 30]
+        return "high" if soon else "normal"
+
+
+def summarise(topic: Optional[str], place_adcode: Optional[str], facts: Dict[str, Any], reason: str) -> str:
+    """A one-paragraph summary an operator reads first."""
+    parts = []
+    parts.append({"requested": "用户要求转人工", "emergency": "紧急情况", "misunderstood": "机器人多次未能理解"}.get(reason, reason))
+    if topic:
+        parts.append(f"问题：{TOPICS.get(topic, topic)}")
+    if place_adcode and region_index().get(place_adcode):
+        parts.append(f"地区：{region_index().full_name(place_adcode)}")
+    labels = {
+        "service_months": ("工作年限", lambda v: f"{v:g}个月"), "monthly_wage": ("月工资", lambda v: f"{v:g}元"),
+        "arrears_months": ("拖欠时长", lambda v: f"{v:g}个月"), "amount_owed": ("拖欠金额", lambda v: f"{v:g}元"),
+        "still_employed": ("是否在职", lambda v: "在职" if v else "已离职"),
+        "how_ended": ("解除方式", str), "end_date": ("离职日期", str), "start_date": ("入职日期", str),
+        "contract_status": ("书面合同", lambda v: {"signed": "已签", "unsigned": "未签", "expired": "已到期"}.get(v, v)),
+        "injury_date": ("受伤日期", str), "employer_applied": ("单位申请工伤认定", lambda v: "是" if v else "否"),
+        "birth_date": ("生育日期", str), "worker_group": ("人员类别", str), "left_date": ("离开日期", str),
+        "work_years": ("累计工作", lambda v: f"{v:g}年"),
+    }
+    for key, value in facts.items():
+        if value in (None, "", "skip") or key not in labels:
+            continue
+        name, fmt = labels[key]
+        try:
+            parts.append(f"{name}：{fmt(value)}")
+        except (TypeError, ValueError):
+            parts.append(f"{name}：{value}")
+    return mask_pii("；".join(parts))
+
+
+def _insert(session: Session, draft: CaseDraft) -> models.Case:
+    place = draft.place_adcode if draft.place_adcode and region_index().get(draft.place_adcode) else None
+    transcript = [{**turn, "text": mask_pii(str(turn.get("text", "")))} for turn in draft.transcript]
+    case = models.Case(
+        reference=draft.reference, status="new", urgency=draft.urgency, reason=draft.reason, topic=draft.topic,
+        place_adcode=place, province_adcode=(place[:2] + "0000") if place else None, facts=draft.facts,
+        deadlines=draft.deadlines, summary=summarise(draft.topic, place, draft.facts, draft.reason),
+        transcript=transcript, sender_id=draft.sender_id, channel=draft.channel,
+        callback_phone=draft.callback_phone if draft.consent else None,
+        consent_at=datetime.utcnow() if draft.consent and draft.callback_phone else None,
+        created_at=datetime.fromisoformat(draft.created_at),
+    )
+    session.add(case)
+    session.flush()
+    session.add(models.CaseEvent(case_id=case.id, actor="bot", kind="created", to_status="new",
+                                 note=f"由机器人创建（{draft.reason}）"))
+    if case.consent_at:
+        session.add(models.CaseEvent(case_id=case.id, actor="bot", kind="consent", note="用户同意留下回电号码"))
+    return case
+
+
+def record_case(session_factory, draft: CaseDraft) -> str:
+    """Write the case; on database failure keep it in the spool. Returns the reference either way."""
+    flush_spool(session_factory)
+    for _ in range(3):
+        try:
+            with session_factory() as session, session.begin():
+                _insert(session, draft)
+            return draft.reference
+        except IntegrityError:
+            draft.reference = new_reference()  # the rare reference collision: draw again
+        except SQLAlchemyError as exc:
+            logger.error("case %s not written to the database (%s); spooled", draft.reference, exc)
+            break
+    _spool(draft)
+    return draft.reference
+
+
+def _spool(draft: CaseDraft) -> None:
+    with _SPOOL_LOCK, open(spool_path(), "a", encoding="utf-8") as out:
+        out.write(json.dumps(draft.__dict__, ensure_ascii=False) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def flush_spool(session_factory) -> int:
+    """Write spooled cases to the database; keep any that still fail. Returns how many were written."""
+    path = spool_path()
+    with _SPOOL_LOCK:
+        if not path.exists() or path.stat().st_size == 0:
+            return 0
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        remaining, written = [], 0
+        for line in lines:
+            draft = CaseDraft(**json.loads(line))
+            try:
+                with session_factory() as session, session.begin():
+                    exists = session.execute(sa.select(models.Case.id).where(
+                        models.Case.reference == draft.reference)).first()
+                    if not exists:
+                        _insert(session, draft)
+                written += 1
+            except (OperationalError, SQLAlchemyError):
+                remaining.append(line)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(line + "\n" for line in remaining), encoding="utf-8")
+        tmp.replace(path)
+        return written
+
+
+def update_callback(session: Session, reference: str, phone: Optional[str], consent: bool) -> bool:
+    """Record (or withdraw) consent to be called back, with the number only when consented."""
+    case = session.execute(sa.select(models.Case).where(models.Case.reference == reference)).scalars().first()
+    if case is None:
+        return False
+    case.callback_phone = phone if consent and phone else None
+    case.consent_at = datetime.utcnow() if consent and phone else None
+    session.add(models.CaseEvent(case_id=case.id, actor="bot", kind="consent",
+                                 note="用户同意留下回电号码" if consent and phone else "用户不需要回电"))
+    return True
+
+
+def change_status(session: Session, case: models.Case, to_status: str, actor: str, note: Optional[str] = None) -> None:
+    """Move a case along the workflow, recording who did it; refuses moves the workflow does not allow."""
+    if to_status not in TRANSITIONS.get(case.status, ()):
+        raise ValueError(f"不能从“{STATUS_NAMES[case.status]}”改为“{STATUS_NAMES.get(to_status, to_status)}”")
+    session.add(models.CaseEvent(case_id=case.id, actor=actor, kind="status", from_status=case.status,
+                                 to_status=to_status, note=note))
+    case.status = to_status
+
+
+def add_note(session: Session, case: models.Case, actor: str, note: str) -> None:
+    session.add(models.CaseEvent(case_id=case.id, actor=actor, kind="note", note=note))
+    case.updated_at = datetime.utcnow()
+
+
+def queue(session: Session, status: Optional[str] = None, topic: Optional[str] = None,
+          province: Optional[str] = None, limit: int = 200) -> List[models.Case]:
+    """Cases most urgent first (emergencies on top), then newest first."""
+    C = models.Case
+    query = sa.select(C)
+    if status:
+        query = query.where(C.status == status)
+    if topic:
+        query = query.where(C.topic == topic)
+    if province:
+        query = query.where(C.province_adcode == province)
+    urgency_rank = sa.case({"emergency": 0, "high": 1}, value=C.urgency, else_=2)
+    open_first = sa.case({"closed": 1}, value=C.status, else_=0)
+    query = query.order_by(open_first, urgency_rank, C.created_at.desc(), C.id.desc()).limit(limit)
+    return list(session.execute(query).scalars())

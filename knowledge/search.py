@@ -1,0 +1,188 @@
+"""Free-text look-up for hotline staff: "江苏 产假", "深圳最低工资", "淮安 仲裁委 电话".
+
+The place is read with :mod:`knowledge.places`; the rest is matched against the
+operator vocabulary in ``knowledge/data/search_terms.yml`` (figures, topics,
+routes). Results come best first: the figures that answer the question at that
+place, then the nearest contacts, then the provisions, local before national.
+When no term matches, provision summaries and titles are searched for the words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Set
+
+import sqlalchemy as sa
+import yaml
+from sqlalchemy.orm import Session, joinedload
+
+from knowledge import models, queries
+from knowledge.places import find_places, most_specific
+from knowledge.regions import region_index
+from knowledge.taxonomy import ROUTES, TOPICS
+from knowledge.text.normalise import normalise_text
+from knowledge.text.quantities import today_in_china
+
+TERMS_FILE = Path(__file__).parent / "data" / "search_terms.yml"
+
+
+@dataclass(frozen=True)
+class Term:
+    words: Sequence[str]
+    figures: Sequence[str]
+    topics: Sequence[str]
+    routes: Sequence[str]
+    want_contacts: bool = False
+
+
+@lru_cache(maxsize=1)
+def terms() -> List[Term]:
+    raw = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8"))["terms"]
+    return [Term(tuple(str(w) for w in t["words"]), tuple(t.get("figures") or ()), tuple(t.get("topics") or ()),
+                 tuple(t.get("routes") or ()), bool(t.get("want_contacts"))) for t in raw]
+
+
+@dataclass
+class SearchItem:
+    """One result: a figure, a provision or a service point, with its score."""
+
+    type: str
+    score: float
+    title: str
+    text: str
+    data: Dict[str, Any]
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"type": self.type, "score": round(self.score, 3), "title": self.title, "text": self.text, **self.data}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    place: Optional[str]
+    place_name: Optional[str]
+    on: date
+    matched: List[str]
+    items: List[SearchItem] = field(default_factory=list)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"query": self.query, "place": self.place, "place_name": self.place_name, "date": self.on.isoformat(),
+                "matched_terms": self.matched, "results": [i.as_dict() for i in self.items]}
+
+
+def _match_terms(text: str) -> List[Term]:
+    found = []
+    for term in terms():
+        if any(word in text for word in term.words):
+            found.append(term)
+    return found
+
+
+def search(session: Session, query: str, on: Optional[date] = None, limit: int = 12) -> SearchResult:
+    """Answer a staff query: figures, contacts and provisions for the place it names."""
+    day = on or today_in_china()
+    text = normalise_text(query)
+    mentions = find_places(text)
+    region = most_specific(mentions)
+    adcode = region.adcode if region else None
+    rest = text
+    for m in sorted(mentions, key=lambda m: -m.start):
+        rest = rest[:m.start] + " " + rest[m.end:]
+    matched = _match_terms(rest)
+    # A topic or route name typed as such ("工伤", "仲裁") also counts.
+    topics: List[str] = [t for term in matched for t in term.topics]
+    routes: List[str] = [r for term in matched for r in term.routes]
+    prefixes: List[str] = [f for term in matched for f in term.figures]
+    want_contacts = any(term.want_contacts for term in matched)
+    for name, label in TOPICS.items():
+        if label in rest and name not in topics:
+            topics.append(name)
+    for name, label in ROUTES.items():
+        if label in rest and name not in routes:
+            routes.append(name)
+    result = SearchResult(query, adcode, region_index().full_name(adcode) if adcode else None, day,
+                          [w for term in matched for w in term.words if w in rest])
+    items: List[SearchItem] = []
+    seen_figures: Set[int] = set()
+    for rank, prefix in enumerate(dict.fromkeys(prefixes)):
+        for answer in queries.figures(session, prefix, adcode, day):
+            key = hash((answer.key, answer.jurisdiction, answer.valid_from))
+            if key in seen_figures:
+                continue
+            seen_figures.add(key)
+            local = 0.2 if answer.jurisdiction != "000000" else 0.0
+            items.append(SearchItem(
+                "figure", 3.0 - rank * 0.05 + local, f"{answer.jurisdiction_name} · {answer.label}",
+                f"{answer.value_text()}（{answer.valid_from.isoformat()}起）" + (f"；{answer.note}" if answer.note else ""),
+                answer.as_dict(),
+            ))
+    contact_boost = 1.0 if want_contacts else 0.0
+    if want_contacts and not routes:
+        routes = [r for t in topics for r in _routes_for_topic(t)] or ["labour_inspection", "legal_aid", "union"]
+    for rank, route in enumerate(dict.fromkeys(routes)):
+        for point in queries.service_points(session, route, adcode, limit=2):
+            items.append(SearchItem(
+                "service_point", 2.0 + contact_boost - rank * 0.05 + (0.2 if point.jurisdiction != "000000" else 0),
+                f"{ROUTES[route]} · {point.name}",
+                "；".join(x for x in (point.phone, point.address, point.hours) if x),
+                point.as_dict(),
+            ))
+    for rank, topic in enumerate(dict.fromkeys(topics)):
+        for i, prov in enumerate(queries.provisions(session, topic, adcode, day, limit=6)):
+            local = 0.3 if prov.citation.jurisdiction != "000000" else 0.0
+            items.append(SearchItem("provision", 1.0 - rank * 0.1 - i * 0.02 + local,
+                                    prov.citation.text(), prov.summary, prov.as_dict()))
+    if not items:
+        items = _full_text(session, rest.strip() or text, adcode, day)
+    items.sort(key=lambda i: -i.score)
+    result.items = _dedupe(items)[:limit]
+    return result
+
+
+def _routes_for_topic(topic: str) -> List[str]:
+    from knowledge.router import TOPIC_ROUTES
+
+    return [r for r, _ in TOPIC_ROUTES.get(topic, ())]
+
+
+def _dedupe(items: List[SearchItem]) -> List[SearchItem]:
+    seen: Set[tuple] = set()
+    out = []
+    for item in items:
+        key = (item.type, item.title, item.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _full_text(session: Session, text: str, adcode: Optional[str], day: date) -> List[SearchItem]:
+    words = [w for w in text.replace("，", " ").split() if len(w) >= 2] or ([text] if len(text) >= 2 else [])
+    if not words:
+        return []
+    P, R = models.Provision, models.Regulation
+    chain = region_index().lookup_chain(adcode)
+    conditions = [sa.or_(P.summary.like(f"%{w}%"), R.title.like(f"%{w}%")) for w in words]
+    rows = session.execute(
+        sa.select(P).join(R).options(joinedload(P.regulation))
+        .where(sa.and_(*conditions), R.jurisdiction.in_(chain), R.effective <= day).limit(20)
+    ).scalars().unique().all()
+    return [SearchItem("provision", 0.5, queries.citation_of(p).text(), p.summary,
+                       {"id": p.id, "topic": p.topic, "citation": queries.citation_of(p).as_dict()}) for p in rows]
+
+
+def render_text(result: SearchResult) -> str:
+    """Human-readable look-up result for the terminal."""
+    head = f"查询：{result.query}（地区：{result.place_name or '未指明，按全国'}；日期：{result.on.isoformat()}）"
+    if not result.items:
+        return head + "\n没有找到结果。可以换个说法，例如“江苏 产假”“深圳 最低工资”“淮安 仲裁 电话”。"
+    lines = [head]
+    for i, item in enumerate(result.items, 1):
+        kind = {"figure": "数据", "service_point": "联系", "provision": "规定"}[item.type]
+        lines.append(f"{i:>2}. [{kind}] {item.title}")
+        lines.append(f"    {item.text}")
+        if item.type == "figure":
+            lines.append(f"    依据：{item.data['citation']['text']}")
+    return "\n".join(lines)

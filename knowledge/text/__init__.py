@@ -1,0 +1,1 @@
+"""Reading workers' Chinese text: normalisation, numbers, money, durations, dates."""

@@ -1,0 +1,114 @@
+"""Shared fixtures: a test database loaded from the data files, and (once per
+session) the real action server, Rasa server and web server on test ports."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_VAR = ROOT / "var" / "test"
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Everything the tests start uses its own var dir and ports, so `make test`
+# never touches the data of a running `make run`.
+os.environ.setdefault("GONGYOU_VAR_DIR", str(TEST_VAR))
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{TEST_VAR / 'gongyou.db'}")
+os.environ.setdefault("TRACKER_DATABASE_URL", f"sqlite:///{TEST_VAR / 'tracker.db'}")
+os.environ.setdefault("RASA_AUTH_TOKEN", "test-token-" + uuid.uuid4().hex)
+TEST_PORTS = {"rasa": int(os.environ.get("TEST_RASA_PORT", "15005")),
+              "actions": int(os.environ.get("TEST_ACTIONS_PORT", "15055")),
+              "web": int(os.environ.get("TEST_WEB_PORT", "18080"))}
+
+
+def _fresh_test_var() -> None:
+    if TEST_VAR.exists():
+        shutil.rmtree(TEST_VAR)
+    TEST_VAR.mkdir(parents=True)
+
+
+@pytest.fixture(scope="session")
+def kb_url() -> str:
+    """A fresh test database, migrated and loaded from knowledge/data."""
+    from knowledge.db import session_scope, upgrade
+    from knowledge.loader import load, read_data
+
+    if not getattr(kb_url, "_done", False):
+        _fresh_test_var()
+    upgrade()
+    with session_scope() as session:
+        load(session, read_data())
+    kb_url._done = True  # type: ignore[attr-defined]
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture()
+def db(kb_url):
+    """A session on the loaded test database (rolled back after the test)."""
+    from knowledge.db import session_factory
+
+    session = session_factory(kb_url)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+class Servers:
+    """Addresses of the running test servers and a REST helper."""
+
+    def __init__(self, ports: Dict[str, int]):
+        self.ports = ports
+        self.rasa = f"http://localhost:{ports['rasa']}"
+        self.actions = f"http://localhost:{ports['actions']}"
+        self.web = f"http://localhost:{ports['web']}"
+        self.token = os.environ["RASA_AUTH_TOKEN"]
+
+    def say(self, sender: str, message: str, timeout: float = 30) -> List[Dict]:
+        """Send a message through the REST channel; return the bot's messages."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(f"{self.rasa}/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read().decode())
+
+    def text(self, sender: str, message: str) -> str:
+        """All text the bot sent in reply, joined."""
+        return "\n".join(m.get("text", "") for m in self.say(sender, message))
+
+    def tracker(self, sender: str) -> Dict:
+        request = urllib.request.Request(f"{self.rasa}/conversations/{sender}/tracker?token={self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read().decode())
+
+
+@pytest.fixture(scope="session")
+def servers(kb_url) -> Iterator[Servers]:
+    """The real action server, Rasa server and web server, started once for the session."""
+    from bot import serve
+    from bot.settings import MODEL_PATH
+
+    if not MODEL_PATH.exists():
+        pytest.fail("no trained model: run `make test` (it trains the model first)")
+    items = serve.services(TEST_PORTS["rasa"], TEST_PORTS["actions"], TEST_PORTS["web"])
+    log_dir = ARTIFACTS / "logs"
+    try:
+        for service in items:
+            serve.start(service, log_dir=str(log_dir))
+        serve.wait_ready(items, timeout=300)
+        yield Servers(TEST_PORTS)
+    finally:
+        serve.stop(items)
+
+
+@pytest.fixture()
+def sender() -> str:
+    """A new conversation id."""
+    return "test-" + uuid.uuid4().hex[:12]
