@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from typing import List, Optional
+
+# spaCy imports TensorFlow through thinc; its start-up chatter is noise in a staff terminal.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+def _quiet_jieba() -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -61,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``gongyou`` console script."""
     args = build_parser().parse_args(argv)
+    _quiet_jieba()
     return int(args.func(args) or 0)
 
 

@@ -73,9 +73,19 @@ class SearchResult:
 
 
 def _match_terms(text: str) -> List[Term]:
-    found = []
+    """Terms whose words occur in ``text``; a word inside a longer matched word does not count
+    (合同 inside 集体合同 is not a question about labour contracts)."""
+    spans = []
     for term in terms():
-        if any(word in text for word in term.words):
+        for word in term.words:
+            start = text.find(word)
+            while start != -1:
+                spans.append((start, start + len(word), term))
+                start = text.find(word, start + 1)
+    found: List[Term] = []
+    for start, end, term in spans:
+        covered = any(s <= start and end <= e and (e - s) > (end - start) and t is not term for s, e, t in spans)
+        if not covered and term not in found:
             found.append(term)
     return found
 
@@ -113,16 +123,20 @@ def search(session: Session, query: str, on: Optional[date] = None, limit: int =
                 continue
             seen_figures.add(key)
             local = 0.2 if answer.jurisdiction != "000000" else 0.0
+            # A figure named by two of the typed words (工伤认定 + 时限) beats one named by only one.
+            agreement = sum(1 for term in matched if any(answer.key.startswith(f) for f in term.figures))
+            # Words typed that appear in the figure's own label (流产, 缴费年限, 起诉) point at it.
+            in_label = min(1.0, 0.15 * sum(len(w) for w in result.matched if w in answer.label))
             items.append(SearchItem(
-                "figure", 3.0 - rank * 0.05 + local, f"{answer.jurisdiction_name} · {answer.label}",
+                "figure", 3.0 - rank * 0.05 + local + 0.5 * max(0, agreement - 1) + in_label, f"{answer.jurisdiction_name} · {answer.label}",
                 f"{answer.value_text()}（{answer.valid_from.isoformat()}起）" + (f"；{answer.note}" if answer.note else ""),
                 answer.as_dict(),
             ))
-    contact_boost = 1.0 if want_contacts else 0.0
+    contact_boost = 1.5 if want_contacts else 0.0
     if want_contacts and not routes:
         routes = [r for t in topics for r in _routes_for_topic(t)] or ["labour_inspection", "legal_aid", "union"]
     for rank, route in enumerate(dict.fromkeys(routes)):
-        for point in queries.service_points(session, route, adcode, limit=2):
+        for point in queries.service_points(session, route, adcode, limit=3):
             items.append(SearchItem(
                 "service_point", 2.0 + contact_boost - rank * 0.05 + (0.2 if point.jurisdiction != "000000" else 0),
                 f"{ROUTES[route]} · {point.name}",

@@ -47,6 +47,9 @@ def compensation(rules: Rules, months: float, wage: float, kind: str = "N",
     if minimum is not None and wage < minimum.value:
         base = minimum.value
         steps.append(f"月工资{yuan(wage)}低于当地月最低工资标准{yuan(base)}，按最低工资标准计算。")
+    elif minimum is None:
+        warnings.append("计算补偿的月工资不得低于当地月最低工资标准；知识库中没有确定您所在区县适用哪一档最低工资，"
+                        "如果您的工资低于当地标准，应按当地标准计算。")
     average = rules.get("average_wage.monthly")
     cap_multiple = rules.value("compensation.cap_wage_multiple")
     cap_years = rules.value("compensation.cap_years")

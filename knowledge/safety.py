@@ -1,0 +1,52 @@
+"""Emergency safety net: keyword patterns that do not depend on the model.
+
+The patterns live in ``knowledge/data/emergency_patterns.yml`` so that a union can
+review and extend them without touching code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import yaml
+
+PATTERNS_FILE = Path(__file__).resolve().parent / "data" / "emergency_patterns.yml"
+
+
+@dataclass(frozen=True)
+class EmergencySignal:
+    """Why a message was taken for an emergency."""
+
+    category: str
+    label: str
+    matched: str
+
+
+@lru_cache(maxsize=4)
+def _compiled(path: str = str(PATTERNS_FILE)) -> Tuple[Tuple[str, str, "re.Pattern[str]"], ...]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    compiled = []
+    for category, spec in (data.get("categories") or {}).items():
+        joined = "|".join(f"(?:{p})" for p in spec.get("patterns") or [])
+        if joined:
+            compiled.append((category, spec.get("label") or category, re.compile(joined)))
+    return tuple(compiled)
+
+
+def detect_emergency(text: Optional[str]) -> Optional[EmergencySignal]:
+    """Return the first emergency signal in ``text`` (Simplified Chinese), or None."""
+    if not text:
+        return None
+    for category, label, pattern in _compiled():
+        match = pattern.search(text)
+        if match:
+            return EmergencySignal(category, label, match.group(0))
+    return None
+
+
+def categories() -> List[str]:
+    """The emergency categories the safety net knows."""
+    return [category for category, _, _ in _compiled()]

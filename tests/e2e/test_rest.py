@@ -1,0 +1,66 @@
+"""End to end through the real Rasa server, action server and knowledge base,
+over the REST channel, the way a website or a hotline tool talks to the bot."""
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _all_text(messages):
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_greeting_is_answered_in_chinese(servers, sender):
+    reply = servers.text(sender, "你好")
+    assert "工友" in reply
+
+
+def test_wage_arrears_conversation_ends_in_a_cited_local_answer(servers, sender):
+    first = servers.text(sender, "老板拖欠我三个月工资怎么办")
+    assert "拖欠工资" in first
+    assert "省" in first or "哪里" in first or "哪个" in first  # asks where the worker is
+    messages = servers.say(sender, "江苏淮安")
+    # Any remaining question can be skipped; the answer must come within a few turns.
+    for _ in range(6):
+        if "《" in _all_text(messages):
+            break
+        messages = servers.say(sender, "跳过")
+    text = _all_text(messages)
+    assert "《" in text and "》" in text, text  # a citation such as 《中华人民共和国劳动合同法》
+    assert "12333" in text or "12348" in text or any(m.get("custom") for m in messages)
+    custom = [m["custom"] for m in messages if m.get("custom")]
+    assert custom and custom[0]["routes"], messages
+    assert {"type", "name", "phone", "why"} <= set(custom[0]["routes"][0])
+    tracker = servers.tracker(sender)
+    assert tracker["slots"]["province"] == "江苏省"
+    assert tracker["slots"]["city"] == "淮安市"
+
+
+def test_emergency_comes_before_any_legal_answer(servers, sender):
+    messages = servers.say(sender, "欠了我半年工资，我现在就想从楼上跳下去")
+    text = _all_text(messages)
+    assert "12356" in text or "110" in text or "120" in text, text
+    first = messages[0].get("text", "")
+    assert re.search(r"110|120|12356", first), first
+
+
+@pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "<script>alert('x')</script>", "x" * 20000,
+                                     "'; DROP TABLE cases; --", "老闆拖欠薪資怎麼辦", "asdfghjkl qwerty"])
+def test_bad_input_gets_a_reply_never_a_server_error(servers, sender, message):
+    try:
+        messages = servers.say(sender, message)
+    except urllib.error.HTTPError as error:  # pragma: no cover - the failure we guard against
+        pytest.fail(f"HTTP {error.code} for {message[:30]!r}")
+    assert messages, f"no reply to {message[:30]!r}"
+    assert all("<script>" not in m.get("text", "") for m in messages)
+
+
+def test_out_of_scope_gets_a_polite_answer_and_legal_hotline(servers, sender):
+    text = servers.text(sender, "离婚后孩子抚养权归谁")
+    assert "12348" in text, text
