@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb
 from actions.replies import contact_line, hotline_text, topic_buttons
+from knowledge.safety import detect_emergency, first_contact
 from knowledge.taxonomy import TOPICS
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,15 @@ class ActionEmergency(Action):
             points = kb.contacts("emergency", None, limit=5)
         except kb.KnowledgeUnavailable:
             points = []
+        message = tracker.latest_message or {}
+        # The safety net says what kind of danger it is; the model alone does not, so ask the patterns.
+        category = (message.get("safety_net") or {}).get("category")
+        if category is None:
+            signal = detect_emergency(message.get("text"))
+            category = signal.category if signal else None
+        first = first_contact(category)
+        if first:
+            points = sorted(points, key=lambda p: 0 if first in (p.name or "") else 1)
         if points:
             numbers = "\n".join(contact_line(p) for p in points)
             text = f"您的安全最要紧。如果您或身边的人正处在危险中，请马上拨打：\n{numbers}"

@@ -89,6 +89,8 @@ class ValidateHandoffForm(FormValidationAction):
                                   domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, bool):
             return {"callback_consent": value}
+        if value is None:  # cleared when the case was opened: just ask
+            return {"callback_consent": None}
         dispatcher.utter_message(text="请回答“需要”或“不用”。")
         return {"callback_consent": None}
 
@@ -96,6 +98,8 @@ class ValidateHandoffForm(FormValidationAction):
                                 domain: DomainDict) -> Dict[Text, Any]:
         if value == SKIP or (isinstance(value, str) and value.isdigit()):
             return {"callback_phone": value}
+        if value is None:
+            return {"callback_phone": None}
         dispatcher.utter_message(text="号码好像不完整，请输入11位手机号，或带区号的座机号。")
         return {"callback_phone": None}
 

@@ -33,6 +33,8 @@ from knowledge.text.quantities import today_in_china
 logger = logging.getLogger(__name__)
 
 # Conversation intents whose words are not answers to a fact question.
+# Replies up to this length that answer the question asked are answers, not a new topic.
+SHORT_ANSWER_CHARS = 12
 NOT_ANSWERS = ("emergency", "out_of_scope", "bot_challenge", "greet", "goodbye", "thank", "request_human")
 HANDOFF_SLOTS = ("callback_consent", "callback_phone")
 
@@ -105,6 +107,15 @@ class ActionSetTopic(Action):
         if intent not in TOPICS:
             return []
         previous = tracker.get_slot("topic")
+        requested = tracker.get_slot("requested_slot")
+        if tracker.active_loop_name == "triage_form" and previous and requested:
+            # A short reply that answers the question asked ("已经离职了" to "还在这家单位干吗？")
+            # is an answer, even if the model heard a topic in it; the same topic again just adds facts.
+            text = message.get("text") or ""
+            answer = extract(message, previous, requested)
+            if previous == intent or (requested in answer and len(text) <= SHORT_ANSWER_CHARS):
+                facts = extract(message, previous, requested) if previous == intent else answer
+                return [SlotSet(name, value) for name, value in facts.items()]
         events: List[EventType] = [SlotSet("topic", intent), SlotSet("misunderstandings", 0.0)]
         facts = current_facts(tracker)
         if previous and previous != intent:

@@ -6,6 +6,7 @@ NLU components (a tokenizer change changes the features), so a second
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -57,11 +58,21 @@ def is_current() -> bool:
 
 
 def train(force: bool = False) -> Path:
-    """Train (if needed) and return the model path."""
+    """Train (if needed) and return the model path.
+
+    One training at a time: a second ``make run``/``make test`` started meanwhile waits
+    for the first and then finds the model current.
+    """
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    with open(MODELS_DIR / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train_locked(force)
+
+
+def _train_locked(force: bool) -> Path:
     if not force and is_current():
         print(f"Model {MODEL_PATH.relative_to(ROOT)} is up to date; not retraining.")
         return MODEL_PATH
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
     digest = fingerprint()
     print("Training the model (config, domain or data changed) …", flush=True)
     started = time.monotonic()

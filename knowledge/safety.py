@@ -47,6 +47,13 @@ def detect_emergency(text: Optional[str]) -> Optional[EmergencySignal]:
     return None
 
 
+def first_contact(category: Optional[str]) -> Optional[str]:
+    """Part of the name of the emergency service point to name first for ``category``."""
+    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8")) or {}
+    spec = (data.get("categories") or {}).get(category or "") or {}
+    return spec.get("first_contact")
+
+
 def categories() -> List[str]:
     """The emergency categories the safety net knows."""
     return [category for category, _, _ in _compiled()]

@@ -64,3 +64,42 @@ def test_bad_input_gets_a_reply_never_a_server_error(servers, sender, message):
 def test_out_of_scope_gets_a_polite_answer_and_legal_hotline(servers, sender):
     text = servers.text(sender, "离婚后孩子抚养权归谁")
     assert "12348" in text, text
+
+
+def test_handoff_creates_a_case_and_stores_a_phone_only_after_consent(servers, sender, db):
+    from knowledge.models import Case
+
+    text = servers.text(sender, "我要转人工")
+    reference = re.search(r"GY-[0-9A-Z-]+", text)
+    assert reference, text
+    assert "请回答" not in text  # nothing to correct yet: the bot just asks
+    case = db.query(Case).filter_by(reference=reference.group(0)).one()
+    assert not case.callback_phone
+    servers.text(sender, "需要")
+    reply = servers.text(sender, "13912345678")
+    db.expire_all()
+    case = db.query(Case).filter_by(reference=reference.group(0)).one()
+    assert case.consent_at is not None
+    assert case.callback_phone and case.callback_phone.endswith("5678")
+    assert any(e.kind == "consent" for e in case.events)
+    assert reference.group(0) in reply or "回电" in reply or "联系" in reply
+
+
+def test_handoff_without_consent_keeps_no_phone(servers, sender, db):
+    from knowledge.models import Case
+
+    text = servers.text(sender, "帮我找个工作人员")
+    reference = re.search(r"GY-[0-9A-Z-]+", text).group(0)
+    servers.text(sender, "不用，我自己打")
+    db.expire_all()
+    case = db.query(Case).filter_by(reference=reference).one()
+    assert case.consent_at is None
+    assert not case.callback_phone
+    assert any(e.kind == "consent" for e in case.events)
+
+
+def test_a_story_full_of_facts_goes_straight_to_its_answer(servers, sender):
+    messages = servers.say(sender, "我在深圳干了三年半，月薪一万二，上个月被公司辞退了，能赔多少")
+    text = _all_text(messages)
+    assert "48,000" in text, text  # 4 months × 12,000: three and a half years → 4 months' wage
+    assert "第四十七条" in text
