@@ -39,6 +39,9 @@ class Service:
     process: Optional[subprocess.Popen] = None
 
 
+WECHAT_ENV = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_AES_KEY")
+
+
 def service_env() -> Dict[str, str]:
     """Environment shared by the children (quiet TensorFlow, project on the path)."""
     return {
@@ -51,6 +54,8 @@ def service_env() -> Dict[str, str]:
         "GONGYOU_VAR_DIR": str(VAR_DIR),
         "DATABASE_URL": database_url(),
         "TRACKER_DATABASE_URL": tracker_database_url(),
+        # Rasa refuses unset ${VARS} in credentials.yml; an empty value leaves the WeChat channel off.
+        **{name: os.environ.get(name, "") for name in WECHAT_ENV},
     }
 
 

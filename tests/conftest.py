@@ -22,6 +22,12 @@ os.environ.setdefault("GONGYOU_VAR_DIR", str(TEST_VAR))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{TEST_VAR / 'gongyou.db'}")
 os.environ.setdefault("TRACKER_DATABASE_URL", f"sqlite:///{TEST_VAR / 'tracker.db'}")
 os.environ.setdefault("RASA_AUTH_TOKEN", "test-token-" + uuid.uuid4().hex)
+# The WeChat channel is on in tests, talking to a local stand-in for WeChat's API (tests/e2e/wechat_api.py).
+os.environ.setdefault("WECHAT_TOKEN", "gongyou-test-token")
+os.environ.setdefault("WECHAT_APPID", "wx0123456789abcdef")
+os.environ.setdefault("WECHAT_SECRET", "test-secret")
+os.environ.setdefault("WECHAT_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+os.environ.setdefault("WECHAT_API_BASE", f"http://localhost:{int(os.environ.get('TEST_WECHAT_API_PORT', '18099'))}")
 TEST_PORTS = {"rasa": int(os.environ.get("TEST_RASA_PORT", "15005")),
               "actions": int(os.environ.get("TEST_ACTIONS_PORT", "15055")),
               "web": int(os.environ.get("TEST_WEB_PORT", "18080"))}

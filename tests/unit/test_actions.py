@@ -92,3 +92,28 @@ def test_the_same_topic_again_adds_facts_without_repeating_the_intro(db):
     messages, events = run(ActionSetTopic(), t)
     assert messages == []
     assert not any(e.get("name") == "topic" for e in events)
+
+
+def test_fallback_offers_the_two_likeliest_topics_and_a_human(db):
+    from actions.conversation import ActionFallback
+
+    t = tracker("那个钱的事咋整", "nlu_fallback", 0.3)
+    t.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.45}, {"name": "wage_arrears", "confidence": 0.3},
+        {"name": "dismissal", "confidence": 0.2}, {"name": "greet", "confidence": 0.05}]
+    messages, events = run(ActionFallback(), t)
+    assert "拖欠工资" in messages[0]["text"] and "辞退" in messages[0]["text"]
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert len([b for b in titles if "人工" not in b]) == 2 and any("人工" in b for b in titles)
+    assert SlotSet("misunderstandings", 1.0) in events
+
+
+def test_a_second_misunderstanding_in_a_row_hands_over_to_a_human(db):
+    from rasa_sdk.events import FollowupAction
+
+    from actions.conversation import ActionFallback
+
+    t = tracker("嗯那个就是", "nlu_fallback", 0.3, slots={"misunderstandings": 1.0})
+    messages, events = run(ActionFallback(), t)
+    assert FollowupAction("action_handoff_start") in events
+    assert "工作人员" in messages[0]["text"]

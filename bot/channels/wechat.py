@@ -1,0 +1,236 @@
+"""WeChat Official Account channel for Rasa (``wechat`` in credentials.yml).
+
+Implements WeChat's server protocol: URL verification (GET, SHA-1 signature of
+token/timestamp/nonce), text messages and events in plain and safe (AES) mode,
+refusal of bad signatures and stale timestamps, one answer per ``MsgId`` when
+WeChat retries, a passive reply when the bot answers within WeChat's 5 seconds,
+and otherwise an empty acknowledgement followed by the customer-service
+message API (access token fetched and cached; its base URL is configurable).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import aiohttp
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+
+from bot.channels.wechat_text import choice, render, split
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+# WeChat gives up after 5 s; answer passively only if the bot is faster than this.
+PASSIVE_DEADLINE_SECONDS = 4.0
+# Requests older than this are refused (replayed or badly delayed).
+MAX_AGE_SECONDS = 300
+UNSUPPORTED_NOTE = "抱歉，我暂时只能看懂文字。请用文字说说您遇到的问题，比如“老板拖欠我三个月工资怎么办”。"
+
+
+class _Recent(OrderedDict):
+    """A small bounded memory (seen MsgIds, each user's last numbered choices)."""
+
+    def __init__(self, size: int = 5000):
+        super().__init__()
+        self.size = size
+
+    def remember(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+def signature_of(*parts: str) -> str:
+    """WeChat's signature: SHA-1 of the sorted parts joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+class AccessToken:
+    """The API access token, fetched with appid/secret and reused until shortly before it expires."""
+
+    def __init__(self, api_base: str, appid: str, secret: str):
+        self.api_base, self.appid, self.secret = api_base.rstrip("/"), appid, secret
+        self.token: Optional[str] = None
+        self.expires = 0.0
+        self.lock = asyncio.Lock()
+
+    async def get(self, session: aiohttp.ClientSession) -> str:
+        async with self.lock:
+            if self.token and time.time() < self.expires:
+                return self.token
+            params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+            async with session.get(f"{self.api_base}/cgi-bin/token", params=params) as resp:
+                data = await resp.json(content_type=None)
+            if "access_token" not in data:
+                raise RuntimeError(f"WeChat token refused: {data.get('errcode')} {data.get('errmsg')}")
+            self.token = data["access_token"]
+            self.expires = time.time() + int(data.get("expires_in", 7200)) - 300
+            return self.token
+
+
+class WeChatInput(InputChannel):
+    """Rasa input channel for a WeChat Official Account."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
+        credentials = credentials or {}
+        return cls(
+            token=str(credentials.get("token") or ""),
+            appid=str(credentials.get("appid") or ""),
+            secret=str(credentials.get("secret") or ""),
+            aes_key=str(credentials.get("aes_key") or ""),
+            api_base=str(credentials.get("api_base") or os.environ.get("WECHAT_API_BASE") or DEFAULT_API_BASE),
+        )
+
+    def __init__(self, token: str, appid: str = "", secret: str = "", aes_key: str = "",
+                 api_base: str = DEFAULT_API_BASE) -> None:
+        self.token, self.appid, self.secret, self.aes_key = token, appid, secret, aes_key
+        self.crypto = WeChatCrypto(token, aes_key, appid) if token and aes_key and appid else None
+        self.access_token = AccessToken(api_base, appid, secret)
+        self.api_base = api_base.rstrip("/")
+        self.seen: _Recent = _Recent()
+        self.choices: _Recent = _Recent()
+        self.background: set = set()
+
+    # --- protocol ---------------------------------------------------------
+    def _fresh(self, timestamp: str) -> bool:
+        try:
+            return abs(time.time() - int(timestamp)) <= MAX_AGE_SECONDS
+        except (TypeError, ValueError):
+            return False
+
+    def _signed(self, request: Request) -> bool:
+        args = request.args
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        return (bool(self.token) and self._fresh(timestamp)
+                and args.get("signature", "") == signature_of(self.token, timestamp, nonce))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("wechat_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.token else "not configured"})
+
+        @hook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if not self._signed(request):
+                return response.text("invalid signature", status=403)
+            return response.text(request.args.get("echostr", ""))
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._signed(request):
+                return response.text("invalid signature", status=403)
+            safe = request.args.get("encrypt_type") == "aes"
+            body = request.body.decode("utf-8", errors="replace")
+            if safe:
+                if self.crypto is None:
+                    return response.text("safe mode is not configured", status=403)
+                try:
+                    body = self.crypto.decrypt_message(body, request.args.get("msg_signature", ""),
+                                                       request.args.get("timestamp", ""), request.args.get("nonce", ""))
+                except (InvalidSignatureException, Exception):  # noqa: BLE001 - any bad envelope is refused
+                    return response.text("invalid message", status=403)
+            try:
+                message = parse_message(body)
+            except Exception:  # noqa: BLE001 - malformed XML is refused, never crashes the server
+                return response.text("invalid message", status=400)
+            reply = await self._handle(message, on_new_message)
+            if reply is None:
+                return response.text("success")
+            xml = TextReply(content=reply, message=message).render()
+            if safe:
+                xml = self.crypto.encrypt_message(xml, request.args.get("nonce", ""), request.args.get("timestamp"))
+            return response.text(xml, content_type="application/xml")
+
+        return hook
+
+    # --- conversation -----------------------------------------------------
+    async def _handle(self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[str]:
+        user = message.source
+        if message.type == "event":
+            if getattr(message, "event", "") == "subscribe":
+                return await self._ask(user, "/greet", on_new_message, message)
+            return None
+        if message.type != "text":
+            return UNSUPPORTED_NOTE
+        key = str(message.id or f"{user}:{message.time}")
+        if key in self.seen:
+            # WeChat retries after 5 s: answer the first delivery only.
+            return None
+        self.seen.remember(key, True)
+        text = message.content or ""
+        picked = choice(text, self.choices.get(user))
+        return await self._ask(user, picked or text, on_new_message, message)
+
+    async def _ask(self, user: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                   message: Any) -> Optional[str]:
+        collector = CollectingOutputChannel()
+        task = asyncio.ensure_future(on_new_message(UserMessage(
+            text, collector, user, input_channel=self.name(), metadata={"wechat_msg_id": str(message.id or "")})))
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=PASSIVE_DEADLINE_SECONDS)
+        except asyncio.TimeoutError:
+            # Too slow for a passive reply: acknowledge now, deliver through the customer-service API.
+            follow = asyncio.ensure_future(self._deliver_later(task, collector, user))
+            self.background.add(follow)
+            follow.add_done_callback(self.background.discard)
+            return None
+        pieces = self._pieces(collector.messages, user)
+        if len(pieces) > 1:
+            later = asyncio.ensure_future(self._send(user, pieces[1:]))
+            self.background.add(later)
+            later.add_done_callback(self.background.discard)
+        return pieces[0] if pieces else None
+
+    def _pieces(self, messages: List[Dict[str, Any]], user: str) -> List[str]:
+        text, buttons = render(messages)
+        if buttons:
+            self.choices.remember(user, buttons)
+        else:
+            self.choices.pop(user, None)
+        return split(text)
+
+    async def _deliver_later(self, task: "asyncio.Future", collector: CollectingOutputChannel, user: str) -> None:
+        try:
+            await task
+        except Exception:  # noqa: BLE001 - logged; the worker still gets an apology
+            logger.exception("wechat: processing failed")
+            await self._send(user, ["抱歉，系统有点忙，请稍后再发一次。"])
+            return
+        await self._send(user, self._pieces(collector.messages, user))
+
+    async def _send(self, user: str, pieces: List[str]) -> None:
+        """Send text through the customer-service message API, one piece at a time."""
+        if not pieces:
+            return
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+                token = await self.access_token.get(session)
+                for piece in pieces:
+                    body = {"touser": user, "msgtype": "text", "text": {"content": piece}}
+                    async with session.post(f"{self.api_base}/cgi-bin/message/custom/send",
+                                            params={"access_token": token}, json=body) as resp:
+                        data = await resp.json(content_type=None)
+                    if data.get("errcode", 0) != 0:
+                        logger.warning("wechat: send refused: %s", data)
+        except Exception:  # noqa: BLE001 - the API being down must not break the server
+            logger.exception("wechat: customer-service API unreachable")

@@ -1,0 +1,159 @@
+"""The WeChat Official Account channel, spoken to with real protocol messages:
+signed (and AES-encrypted) XML posted to /webhooks/wechat/webhook of the running
+Rasa server; replies checked as WeChat would read them."""
+from __future__ import annotations
+
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+from wechatpy.crypto import WeChatCrypto
+
+from bot.channels.wechat import signature_of
+from tests.e2e.wechat_api import FakeWeChatApi
+
+pytestmark = pytest.mark.e2e
+TOKEN = os.environ["WECHAT_TOKEN"]
+APPID = os.environ["WECHAT_APPID"]
+
+
+@pytest.fixture(scope="module")
+def wechat_api():
+    api = FakeWeChatApi(int(os.environ["WECHAT_API_BASE"].rsplit(":", 1)[1]), APPID, os.environ["WECHAT_SECRET"])
+    api.start()
+    yield api
+    api.stop()
+
+
+def _query(**extra):
+    timestamp, nonce = str(extra.pop("timestamp", int(time.time()))), uuid.uuid4().hex[:10]
+    query = {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce), **extra}
+    return query
+
+
+def _url(servers, query):
+    return f"{servers.rasa}/webhooks/wechat/webhook?{urllib.parse.urlencode(query)}"
+
+
+def _post(servers, xml: str, query=None) -> str:
+    request = urllib.request.Request(_url(servers, query or _query()), data=xml.encode("utf-8"),
+                                     headers={"Content-Type": "text/xml"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return resp.read().decode("utf-8")
+
+
+def _text_xml(openid: str, content: str, msg_id: int) -> str:
+    return (f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+
+
+def _content(reply_xml: str) -> str:
+    root = ET.fromstring(reply_xml)
+    return root.findtext("Content") or ""
+
+
+def _openid():
+    return "o" + uuid.uuid4().hex[:27]
+
+
+def test_url_verification_echoes_only_for_a_correct_signature(servers):
+    query = _query(echostr="hello-wechat")
+    with urllib.request.urlopen(_url(servers, query), timeout=10) as resp:
+        assert resp.read().decode() == "hello-wechat"
+    bad = {**query, "signature": "0" * 40}
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(_url(servers, bad), timeout=10)
+    assert error.value.code == 403
+
+
+def test_a_stale_timestamp_is_refused(servers):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _post(servers, _text_xml(_openid(), "你好", 1), _query(timestamp=int(time.time()) - 3600))
+    assert error.value.code == 403
+
+
+def test_a_text_message_gets_a_passive_text_reply(servers, wechat_api):
+    openid = _openid()
+    reply = _post(servers, _text_xml(openid, "你好", int(time.time() * 1000)))
+    root = ET.fromstring(reply)
+    assert root.findtext("ToUserName") == openid
+    assert root.findtext("MsgType") == "text"
+    assert "工友" in root.findtext("Content")
+
+
+def test_a_retried_message_is_answered_once(servers, wechat_api):
+    openid, msg_id = _openid(), int(time.time() * 1000) + 7
+    first = _post(servers, _text_xml(openid, "你好", msg_id))
+    again = _post(servers, _text_xml(openid, "你好", msg_id))
+    assert "工友" in _content(first)
+    assert again == "success"
+
+
+def test_subscribing_gets_a_welcome(servers, wechat_api):
+    openid = _openid()
+    xml = (f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+           f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+           f"<Event><![CDATA[subscribe]]></Event></xml>")
+    assert "工友" in _content(_post(servers, xml))
+
+
+def test_a_voice_message_gets_a_polite_text_only_note(servers, wechat_api):
+    openid = _openid()
+    xml = (f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+           f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+           f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>{int(time.time())}</MsgId></xml>")
+    assert "文字" in _content(_post(servers, xml))
+
+
+def test_safe_mode_messages_are_decrypted_and_replies_encrypted(servers, wechat_api):
+    crypto = WeChatCrypto(TOKEN, os.environ["WECHAT_AES_KEY"], APPID)
+    openid, nonce, timestamp = _openid(), "n" + uuid.uuid4().hex[:8], str(int(time.time()))
+    envelope = crypto.encrypt_message(_text_xml(openid, "你好", int(time.time() * 1000) + 3), nonce, timestamp)
+    root = ET.fromstring(envelope)
+    query = {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce),
+             "encrypt_type": "aes", "msg_signature": root.findtext("MsgSignature")}
+    inner = ET.fromstring(envelope).findtext("Encrypt")
+    body = f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><Encrypt><![CDATA[{inner}]]></Encrypt></xml>"
+    reply = _post(servers, body, query)
+    reply_root = ET.fromstring(reply)
+    decrypted = crypto.decrypt_message(reply, reply_root.findtext("MsgSignature"), reply_root.findtext("TimeStamp"),
+                                       reply_root.findtext("Nonce"))
+    assert "工友" in _content(decrypted)
+
+
+def test_long_answers_are_split_and_the_rest_sent_by_the_customer_service_api(servers, wechat_api):
+    openid = _openid()
+    first = _content(_post(servers, _text_xml(
+        openid, "我在深圳干了三年半，月薪一万二，上个月被公司辞退了，能赔多少", int(time.time() * 1000) + 11)))
+    assert 0 < len(first) <= 600
+    deadline = time.time() + 15
+    while time.time() < deadline and not wechat_api.messages_to(openid):
+        time.sleep(0.2)
+    rest = wechat_api.messages_to(openid)
+    assert rest, "the rest of the answer never reached the customer-service API"
+    assert all(len(piece) <= 600 for piece in rest)
+    whole = first + "".join(rest)
+    assert "48,000" in whole and "第四十七条" in whole
+    assert wechat_api.tokens_issued >= 1
+
+
+def test_buttons_become_numbered_choices_a_digit_can_answer(servers, wechat_api):
+    openid = _openid()
+    reply = _content(_post(servers, _text_xml(openid, "我要转人工", int(time.time() * 1000) + 13)))
+    assert "回复数字选择" in reply and "1." in reply
+    follow = _content(_post(servers, _text_xml(openid, "2", int(time.time() * 1000) + 17)))
+    assert follow  # the digit was read as the second choice (no callback) and answered
+    assert "号码" not in follow  # choice 2 declines the callback, so no phone number is asked for
+
+
+def test_a_bad_signature_on_post_is_refused(servers):
+    query = {**_query(), "signature": "f" * 40}
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _post(servers, _text_xml(_openid(), "你好", 99), query)
+    assert error.value.code == 403
