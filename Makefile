@@ -16,6 +16,10 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
+## bench: reply latency, concurrent conversations, memory → reports/bench.md
+bench: setup
+	$(PY) -m bot.bench
+
 ## eval: NLU evaluation on tests/nlu/test_nlu.yml and 3-fold cross-validation → reports/nlu.md
 eval: setup
 	$(PY) -m bot.evaluation

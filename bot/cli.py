@@ -63,10 +63,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="only check that it is up to date")
     p.set_defaults(func=_cmd_nlu_dictionary)
 
+    users = sub.add_parser("user", help="staff console accounts").add_subparsers(dest="user_command", required=True)
+    p = users.add_parser("add", help="create a staff console account (asks for its password)")
+    p.add_argument("name")
+    p.add_argument("--role", choices=("staff", "admin"), required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=_cmd_user_add)
+
     from bot import cli_knowledge
 
     cli_knowledge.register(sub)
     return parser
+
+
+def _cmd_user_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from knowledge.db import session_scope, upgrade
+    from knowledge.staff import AccountError, add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"{args.name} 的密码（至少10个字符）：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入不一致", file=sys.stderr)
+            return 1
+    upgrade()
+    try:
+        with session_scope() as session:
+            add_user(session, args.name, args.role, password)
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"已创建 {args.role} 账号 {args.name}")
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -99,4 +99,7 @@ def create_app() -> web.Application:
     app.router.add_route("OPTIONS", "/api/chat", preflight)
     app.router.add_get("/api/hotlines", hotlines)
     app.router.add_static("/static/", STATIC_DIR, show_index=False)
+    from bot.web.staff import add_routes
+
+    add_routes(app)  # the hotline staff console at /staff
     return app

@@ -1,0 +1,313 @@
+"""Hotline staff console at /staff: search, calculators, the case queue, data upkeep.
+
+Sessions are HMAC-signed cookies (HttpOnly, SameSite=Strict, Secure over HTTPS)
+holding the user id, an expiry and a CSRF token that every form must echo.
+Pages are Jinja2 templates with autoescaping on.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import secrets
+import time
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import jinja2
+from aiohttp import web
+
+from bot.settings import VAR_DIR
+from knowledge import models
+from knowledge.taxonomy import TOPICS
+
+COOKIE = "gongyou_staff"
+SESSION_SECONDS = 8 * 3600
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+                               autoescape=True)
+
+
+def _secret() -> bytes:
+    path = VAR_DIR / "web-secret"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text().strip())
+
+
+def _sign(payload: Dict[str, Any]) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+    mac = hmac.new(_secret(), body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def _unsign(value: str) -> Optional[Dict[str, Any]]:
+    try:
+        body, mac = value.rsplit(".", 1)
+    except ValueError:
+        return None
+    if not hmac.compare_digest(mac, hmac.new(_secret(), body.encode(), hashlib.sha256).hexdigest()):
+        return None
+    payload = json.loads(base64.urlsafe_b64decode(body.encode()))
+    return payload if payload.get("exp", 0) > time.time() else None
+
+
+def _db():
+    from knowledge.db import session_scope
+
+    return session_scope()
+
+
+def _current(request: web.Request) -> Optional[Dict[str, Any]]:
+    raw = request.cookies.get(COOKIE)
+    return _unsign(raw) if raw else None
+
+
+def render(request: web.Request, template: str, http_status: int = 200, **context: Any) -> web.Response:
+    session = request.get("staff")
+    html = TEMPLATES.get_template(template).render(user=session, topics=TOPICS, **context)
+    response = web.Response(text=html, content_type="text/html", status=http_status)
+    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@web.middleware
+async def staff_guard(request: web.Request, handler):
+    """Every /staff page needs a login; admin pages need the admin role; every POST needs the CSRF token."""
+    if not request.path.startswith("/staff") or request.path in ("/staff/login", "/staff/static"):
+        return await handler(request)
+    session = _current(request)
+    if session is None:
+        raise web.HTTPFound("/staff/login")
+    request["staff"] = session
+    if request.path.startswith("/staff/admin") and session.get("role") != "admin":
+        return render(request, "staff/error.html", http_status=403, message="只有管理员可以打开这个页面。")
+    if request.method == "POST":
+        form = await request.post()
+        request["form"] = form
+        if not hmac.compare_digest(str(form.get("csrf", "")), session.get("csrf", "")):
+            return render(request, "staff/error.html", http_status=403, message="表单已过期，请刷新页面后重试。")
+    return await handler(request)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return render(request, "staff/login.html")
+
+
+async def login(request: web.Request) -> web.Response:
+    from knowledge.staff import AccountError, authenticate
+
+    form = await request.post()
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    try:
+        with _db() as db:
+            user = authenticate(db, name, password)
+            payload = {"uid": user.id, "name": user.name, "role": user.role,
+                       "csrf": secrets.token_urlsafe(24), "exp": int(time.time()) + SESSION_SECONDS}
+    except AccountError as error:
+        return render(request, "staff/login.html", http_status=401, error=str(error), name=name)
+    response = web.HTTPFound("/staff/search")
+    response.set_cookie(COOKIE, _sign(payload), httponly=True, samesite="Strict", secure=request.secure,
+                        max_age=SESSION_SECONDS, path="/staff")
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    response = web.HTTPFound("/staff/login")
+    response.del_cookie(COOKIE, path="/staff")
+    raise response
+
+
+async def home(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/staff/search")
+
+
+async def search_page(request: web.Request) -> web.Response:
+    from knowledge.search import search
+
+    query = request.query.get("q", "").strip()[:200]
+    on = _date(request.query.get("date"))
+    result = None
+    if query:
+        with _db() as db:
+            result = search(db, query, on=on)
+    return render(request, "staff/search.html", query=query, result=result, on=on)
+
+
+def _date(value: Optional[str]) -> Optional[date]:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+async def calc_page(request: web.Request) -> web.Response:
+    from knowledge.calculators import CALCULATORS, run_calculator
+    from knowledge.calculators.base import CalculationError
+
+    kind = request.query.get("kind", "compensation")
+    calculator = CALCULATORS.get(kind) or CALCULATORS["compensation"]
+    params = {k: v for k, v in request.query.items() if k not in ("kind", "run")}
+    result, error = None, None
+    if request.query.get("run"):
+        try:
+            with _db() as db:
+                result = run_calculator(db, kind, params)
+        except CalculationError as exc:
+            error = str(exc)
+    return render(request, "staff/calc.html", kinds=CALCULATORS, kind=kind, calculator=calculator,
+                  params=params, result=result, error=error)
+
+
+async def cases_page(request: web.Request) -> web.Response:
+    from knowledge.cases import STATUS_NAMES, queue
+    from knowledge.regions import region_index
+
+    status = request.query.get("status") or None
+    topic = request.query.get("topic") or None
+    province = request.query.get("province") or None
+    with _db() as db:
+        rows = queue(db, status=status, topic=topic, province=province)
+        items = [{"reference": c.reference, "created_at": c.created_at, "status": STATUS_NAMES.get(c.status, c.status),
+                  "urgency": c.urgency, "topic": TOPICS.get(c.topic or "", "—"),
+                  "place": region_index().full_name(c.place_adcode) if c.place_adcode else "—",
+                  "summary": c.summary} for c in rows]
+    provinces = [(r.adcode, r.name) for r in region_index().provinces() if r.mainland]
+    return render(request, "staff/cases.html", items=items, statuses=STATUS_NAMES, status=status, topic=topic,
+                  province=province, provinces=provinces)
+
+
+async def case_page(request: web.Request) -> web.Response:
+    from knowledge.cases import STATUS_NAMES, TRANSITIONS
+    from knowledge.regions import region_index
+
+    with _db() as db:
+        case = db.query(models.Case).filter_by(reference=request.match_info["reference"]).one_or_none()
+        if case is None:
+            raise web.HTTPNotFound(text="没有这个案件")
+        view = {"reference": case.reference, "status": case.status, "status_name": STATUS_NAMES[case.status],
+                "urgency": case.urgency, "reason": case.reason, "topic": TOPICS.get(case.topic or "", "—"),
+                "place": region_index().full_name(case.place_adcode) if case.place_adcode else "—",
+                "facts": case.facts or {}, "deadlines": case.deadlines or [], "summary": case.summary,
+                "transcript": case.transcript or [], "phone": case.callback_phone, "consent_at": case.consent_at,
+                "created_at": case.created_at,
+                "events": [{"at": e.at, "actor": e.actor, "kind": e.kind, "from": STATUS_NAMES.get(e.from_status or "", ""),
+                            "to": STATUS_NAMES.get(e.to_status or "", ""), "note": e.note} for e in case.events],
+                "moves": [(s, STATUS_NAMES[s]) for s in TRANSITIONS.get(case.status, ())]}
+    return render(request, "staff/case.html", case=view, message=request.query.get("msg"))
+
+
+async def case_status(request: web.Request) -> web.Response:
+    from knowledge.cases import change_status
+
+    form = request["form"]
+    reference = request.match_info["reference"]
+    with _db() as db:
+        case = db.query(models.Case).filter_by(reference=reference).one_or_none()
+        if case is None:
+            raise web.HTTPNotFound(text="没有这个案件")
+        try:
+            change_status(db, case, str(form.get("to", "")), request["staff"]["name"], str(form.get("note") or "") or None)
+        except ValueError as error:
+            raise web.HTTPFound(f"/staff/cases/{reference}?msg={error}")
+    raise web.HTTPFound(f"/staff/cases/{reference}")
+
+
+async def case_note(request: web.Request) -> web.Response:
+    from knowledge.cases import add_note
+
+    note = str(request["form"].get("note", "")).strip()
+    reference = request.match_info["reference"]
+    if note:
+        with _db() as db:
+            case = db.query(models.Case).filter_by(reference=reference).one_or_none()
+            if case is None:
+                raise web.HTTPNotFound(text="没有这个案件")
+            add_note(db, case, request["staff"]["name"], note[:4000])
+    raise web.HTTPFound(f"/staff/cases/{reference}")
+
+
+async def admin_page(request: web.Request, report=None, figure_message=None) -> web.Response:
+    with _db() as db:
+        audit = [{"at": a.at, "actor": a.actor, "entity": a.entity, "entity_id": a.entity_id, "action": a.action,
+                  "before": a.before, "after": a.after}
+                 for a in db.query(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(50)]
+    from knowledge.loader import figure_catalogue
+
+    return render(request, "staff/admin.html", report=report, audit=audit, keys=figure_catalogue(),
+                  figure_message=figure_message)
+
+
+async def admin_get(request: web.Request) -> web.Response:
+    return await admin_page(request)
+
+
+async def admin_import(request: web.Request) -> web.Response:
+    from knowledge.stations import import_csv
+
+    upload = request["form"].get("file")
+    if upload is None or not hasattr(upload, "file"):
+        return await admin_page(request, report={"error": "请选择一个CSV文件"})
+    text = upload.file.read().decode("utf-8-sig", errors="replace")
+    with _db() as db:
+        report = import_csv(db, io.StringIO(text), actor=request["staff"]["name"]).as_dict()
+    return await admin_page(request, report=report)
+
+
+async def admin_figure(request: web.Request) -> web.Response:
+    from knowledge.figures_admin import FigureError, add_figure
+
+    form = request["form"]
+    try:
+        with _db() as db:
+            message = add_figure(db, actor=request["staff"]["name"], key=str(form.get("key", "")),
+                                 place=str(form.get("place", "")), value=str(form.get("value", "")),
+                                 valid_from=str(form.get("valid_from", "")), title=str(form.get("title", "")),
+                                 article=str(form.get("article", "")), source=str(form.get("source", "")))
+    except FigureError as error:
+        message = f"没有保存：{error}"
+    return await admin_page(request, figure_message=message)
+
+
+async def overview(request: web.Request) -> web.Response:
+    from knowledge.coverage import coverage
+    from knowledge.regions import region_index
+
+    with _db() as db:
+        cases = db.query(models.Case.topic, models.Case.province_adcode, models.Case.created_at).all()
+        table = coverage(db)
+    by_topic = Counter(TOPICS.get(t or "", "未分类") for t, _, _ in cases)
+    by_province = Counter(region_index().full_name(p) if p else "未知" for _, p, _ in cases)
+    by_month: Dict[str, Counter] = defaultdict(Counter)
+    for topic, _, created in cases:
+        by_month[created.strftime("%Y-%m")][TOPICS.get(topic or "", "未分类")] += 1
+    biggest = max(by_topic.values(), default=1)
+    return render(request, "staff/overview.html", by_topic=by_topic.most_common(), by_province=by_province.most_common(),
+                  by_month=sorted(by_month.items()), biggest=biggest, coverage=table)
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the console on ``app``."""
+    app.middlewares.append(staff_guard)
+    r = app.router
+    r.add_get("/staff/login", login_page)
+    r.add_post("/staff/login", login)
+    r.add_post("/staff/logout", logout)
+    r.add_get("/staff", home)
+    r.add_get("/staff/search", search_page)
+    r.add_get("/staff/calc", calc_page)
+    r.add_get("/staff/cases", cases_page)
+    r.add_get("/staff/cases/{reference}", case_page)
+    r.add_post("/staff/cases/{reference}/status", case_status)
+    r.add_post("/staff/cases/{reference}/note", case_note)
+    r.add_get("/staff/overview", overview)
+    r.add_get("/staff/admin", admin_get)
+    r.add_post("/staff/admin/stations", admin_import)
+    r.add_post("/staff/admin/figures", admin_figure)
