@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_web import CHROMIUM_FLAGS, _chromium
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-test-password"
@@ -23,16 +22,6 @@ def accounts(kb_url):
         for role, name in names.items():
             add_user(session, name, role, PASSWORD)
     return names
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def _login(browser, servers, name, password=PASSWORD):
@@ -65,6 +54,10 @@ def test_search_as_an_operator_types(browser, servers, accounts):
     page.wait_for_selector(".results li")
     text = page.locator(".results").inner_text()
     assert "158天" in text and "依据" in text
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff-console.png"), full_page=False)
     page.fill("#q", "深圳 仲裁 电话")
     page.keyboard.press("Enter")
     page.wait_for_selector(".result-service_point a[href^='tel:']")

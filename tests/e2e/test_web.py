@@ -4,45 +4,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
-import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import ARTIFACTS
+
 pytestmark = pytest.mark.e2e
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _apt_install(*packages: str) -> None:
-    subprocess.run(["apt-get", "install", "-y", "-q", *packages], check=True, stdout=subprocess.DEVNULL,
-                   env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
-
-
-def _chromium() -> str:
-    """Debian's Chromium (and a Chinese font for readable screenshots); installed with apt when missing."""
-    missing = [] if shutil.which("chromium") else ["chromium"]
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
-    if not fonts.strip():
-        missing.append("fonts-noto-cjk")
-    if missing:
-        _apt_install(*missing)
-    path = shutil.which("chromium")
-    assert path, "Debian's chromium could not be installed"
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 # Contexts bypass the page's Content-Security-Policy: Playwright's waits evaluate script,
