@@ -34,7 +34,9 @@ def _chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope: sync Playwright runs an event loop in this thread while it lives, which
+# must be gone before tests that run their own loop (rasa Agent, actions).
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -113,3 +113,13 @@ def test_one_script_tag_embeds_the_widget_on_another_site(browser, servers, tmp_
         context.close()
     finally:
         site.shutdown()
+
+
+def test_clearing_the_conversation_forgets_it_on_this_device(page):
+    _ask(page, "你好")
+    assert page.locator(".gy-msg").count() >= 2
+    page.click(".gy-clear")
+    assert page.locator(".gy-msg").count() == 0
+    page.reload()
+    page.wait_for_selector(".gy-panel:not([hidden])")
+    assert page.locator(".gy-msg").count() == 0

@@ -47,6 +47,11 @@
   panel.hidden = true;
   var header = el("div", "gy-header");
   header.appendChild(el("h2", null, "工友 · 劳动权益咨询"));
+  // On a shared phone the next person should not see this conversation.
+  var clear = el("button", "gy-clear", "清除记录");
+  clear.type = "button";
+  clear.setAttribute("aria-label", "清除这台设备上的对话记录，开始新的对话");
+  header.appendChild(clear);
   var close = el("button", "gy-close", "×");
   close.type = "button";
   close.setAttribute("aria-label", "关闭对话");
@@ -82,6 +87,13 @@
     if (open) { input.focus(); log.scrollTop = log.scrollHeight; } else { launcher.focus(); }
   }
   launcher.addEventListener("click", function () { setOpen(true); });
+  clear.addEventListener("click", function () {
+    state = { sender: newId(), history: [], open: true };
+    save(state);
+    while (log.firstChild) { log.removeChild(log.firstChild); }
+    alertBox.hidden = true;
+    input.focus();
+  });
   close.addEventListener("click", function () { setOpen(false); });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { setOpen(false); } });
 
