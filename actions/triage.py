@@ -114,8 +114,7 @@ class ActionSetTopic(Action):
             text = message.get("text") or ""
             answer = extract(message, previous, requested)
             if previous == intent or (requested in answer and len(text) <= SHORT_ANSWER_CHARS):
-                facts = extract(message, previous, requested) if previous == intent else answer
-                return [SlotSet(name, value) for name, value in facts.items()]
+                return [SlotSet(name, value) for name, value in answer.items()]
         events: List[EventType] = [SlotSet("topic", intent), SlotSet("misunderstandings", 0.0)]
         facts = current_facts(tracker)
         if previous and previous != intent:

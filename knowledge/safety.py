@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -25,11 +25,16 @@ class EmergencySignal:
     matched: str
 
 
-@lru_cache(maxsize=4)
-def _compiled(path: str = str(PATTERNS_FILE)) -> Tuple[Tuple[str, str, "re.Pattern[str]"], ...]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+@lru_cache(maxsize=1)
+def _categories() -> Dict[str, Dict[str, Any]]:
+    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8")) or {}
+    return data.get("categories") or {}
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> Tuple[Tuple[str, str, "re.Pattern[str]"], ...]:
     compiled = []
-    for category, spec in (data.get("categories") or {}).items():
+    for category, spec in _categories().items():
         joined = "|".join(f"(?:{p})" for p in spec.get("patterns") or [])
         if joined:
             compiled.append((category, spec.get("label") or category, re.compile(joined)))
@@ -49,9 +54,7 @@ def detect_emergency(text: Optional[str]) -> Optional[EmergencySignal]:
 
 def first_contact(category: Optional[str]) -> Optional[str]:
     """Part of the name of the emergency service point to name first for ``category``."""
-    data = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8")) or {}
-    spec = (data.get("categories") or {}).get(category or "") or {}
-    return spec.get("first_contact")
+    return (_categories().get(category or "") or {}).get("first_contact")
 
 
 def categories() -> List[str]:

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Optional
 
 import sqlalchemy as sa
@@ -44,6 +45,11 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
 def add_user(session: Session, name: str, role: str, password: str) -> models.StaffUser:
     """Create an account; no default password exists, the creator sets one."""
     name = name.strip()
@@ -66,7 +72,7 @@ def authenticate(session: Session, name: str, password: str, now: Optional[datet
     now = now or datetime.utcnow()
     user = session.execute(sa.select(models.StaffUser).where(models.StaffUser.name == name.strip())).scalars().first()
     if user is None or not user.active:
-        check_password(password, hash_password("timing-equaliser"))  # same cost whether or not the name exists
+        check_password(password, _dummy_hash())  # same cost whether or not the name exists
         raise AccountError("用户名或密码不对")
     if user.locked_until and user.locked_until > now:
         raise AccountError("登录失败次数过多，账号已暂时锁定，请稍后再试或联系管理员")

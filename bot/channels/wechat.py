@@ -24,7 +24,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
 from bot.channels.wechat_text import choice, render, split
@@ -147,7 +146,7 @@ class WeChatInput(InputChannel):
                 try:
                     body = self.crypto.decrypt_message(body, request.args.get("msg_signature", ""),
                                                        request.args.get("timestamp", ""), request.args.get("nonce", ""))
-                except (InvalidSignatureException, Exception):  # noqa: BLE001 - any bad envelope is refused
+                except Exception:  # noqa: BLE001 - any bad envelope (signature, padding, XML) is refused
                     return response.text("invalid message", status=403)
             try:
                 message = parse_message(body)

@@ -14,6 +14,7 @@ import json
 import secrets
 import time
 from collections import Counter, defaultdict
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -31,6 +32,7 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__)
                                autoescape=True)
 
 
+@lru_cache(maxsize=1)
 def _secret() -> bytes:
     path = VAR_DIR / "web-secret"
     if not path.exists():
