@@ -23,15 +23,16 @@ from knowledge.calculators.wage_arrears import wage_arrears
 from knowledge.queries import Citation, FigureAnswer
 from knowledge.regions import region_index
 from knowledge.router import Referral, route_case
+from knowledge.search import phrases_in
 from knowledge.taxonomy import ROUTES, TOPICS
 from knowledge.text.quantities import today_in_china
 
 # Figures shown with each topic (key prefixes).
 TOPIC_FIGURES: Dict[str, Sequence[str]] = {
     "minimum_wage": ("min_wage.monthly", "min_wage.hourly"),
-    "maternity_protection": ("maternity_leave.total_days", "maternity_leave.extra_days", "paternity_leave.days",
-                             "nursing.break_minutes_per_day"),
-    "leave": ("annual_leave.days", "marriage_leave.days", "childcare_leave.days_per_year", "paternity_leave.days",
+    "maternity_protection": ("maternity_leave.total_days", "maternity_leave.extra_days", "maternity_leave.extra_months",
+                             "paternity_leave.days", "paternity_leave.months", "nursing.break_minutes_per_day"),
+    "leave": ("annual_leave.days", "marriage_leave.days", "childcare_leave.days_per_year", "paternity_leave",
               "holidays.public.days", "medical_period"),
     "occupational_safety": ("high_temp_allowance",),
     "overtime": ("work_hours", "overtime.monthly_cap_hours", "overtime.rate"),
@@ -157,15 +158,20 @@ def deadlines(session: Session, topic: str, facts: Dict[str, Any], adcode: Optio
 
 
 def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optional[str] = None,
-            on: Optional[date] = None) -> Answer:
-    """All messages answering ``topic`` for the place and facts given."""
+            on: Optional[date] = None, question: str = "") -> Answer:
+    """All messages answering ``topic`` for the place and facts given (``question``: what the worker asked)."""
     day = on or today_in_china()
     answer = Answer()
     where = place_name(adcode)
     label = TOPICS.get(topic, topic)
 
-    # 1. The rules that apply, local ones first.
-    provisions = queries.provisions(session, topic, adcode, day, limit=MAX_PROVISIONS)
+    # 1. The rules that apply: those on what the worker named (一函两书, 诉调对接 …) first, then local ones.
+    named = phrases_in(question)
+    provisions = queries.provisions(session, topic, adcode, day, limit=MAX_PROVISIONS, mentioning=named)
+    if named and not any(w in p.summary or w in p.citation.text() for p in provisions for w in named):
+        # The worker named a rule kept under another topic (一函两书 asked about unpaid wages): show it too.
+        extra = queries.provisions_naming(session, named, adcode, day, limit=2)
+        provisions = extra + [p for p in provisions if p.id not in {e.id for e in extra}][:MAX_PROVISIONS]
     lines = [f"【{label}】按{where}适用的规定："]
     for p in provisions:
         lines.append(f"• {p.summary}（依据：{answer.cite(p.citation)}）")
@@ -189,7 +195,10 @@ def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optiona
             continue
         if not adcode:
             continue
-        local = [f for f in queries.figures(session, prefix, adcode, day) if f.jurisdiction != "000000"]
+        # A figure the province sets in months (河南's maternity and nursing leave) answers the same question.
+        alternatives = (prefix,) + ((prefix.rsplit(".", 1)[0] + ".extra_months",) if prefix == "maternity_leave.total_days"
+                                    else (prefix.rsplit(".", 1)[0] + ".months",) if prefix == "paternity_leave.days" else ())
+        local = [f for p in alternatives for f in queries.figures(session, p, adcode, day) if f.jurisdiction != "000000"]
         if not local:
             answer.unknown.append(prefix)
             answer.say(f"{where}的{name}我这里还没有核实过的数据，不能给您一个数字；请以当地人社部门公布的为准，"

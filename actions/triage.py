@@ -221,7 +221,7 @@ class ActionAnswerTopic(Action):
         place = facts.get("place") if facts.get("place") not in (None, SKIP) else None
         try:
             with kb.session() as session:
-                answer = compose(session, topic, facts, place)
+                answer = compose(session, topic, facts, place, question=_question(tracker, topic))
         except kb.KnowledgeUnavailable:
             dispatcher.utter_message(text="抱歉，资料库暂时连不上，我没法查到准确的规定。"
                                           "请稍后再问，或者直接联系工作人员。" + _hotlines())
@@ -233,6 +233,14 @@ class ActionAnswerTopic(Action):
             buttons=[{"title": "转人工", "payload": "/request_human"}, {"title": "问别的问题", "payload": "/greet"}],
         )
         return [SlotSet("answered_topic", topic), SlotSet("deadlines", answer.deadlines or None)]
+
+
+def _question(tracker: Tracker, topic: str) -> str:
+    """The worker's message that raised ``topic`` (the newest one classified as it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == topic:
+            return event.get("text") or ""
+    return tracker.latest_message.get("text") or ""
 
 
 def _hotlines() -> str:

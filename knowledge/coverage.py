@@ -18,12 +18,13 @@ from knowledge.queries import figures
 from knowledge.regions import region_index
 from knowledge.text.quantities import today_in_china
 
-# item → (column title, figure key prefix or None for a regulation check)
+# item → (column title, figure key prefix(es), or None for a regulation check)
 ITEMS: Dict[str, tuple] = {
     "min_wage.monthly": ("月最低工资", "min_wage.monthly"),
     "min_wage.hourly": ("小时最低工资", "min_wage.hourly"),
-    "maternity_leave": ("产假", "maternity_leave.total_days"),
-    "paternity_leave": ("陪产假", "paternity_leave.days"),
+    # Provinces that set the extension in months (河南) count as known, in the law's unit.
+    "maternity_leave": ("产假", ("maternity_leave.total_days", "maternity_leave.extra_months")),
+    "paternity_leave": ("陪产假", ("paternity_leave.days", "paternity_leave.months")),
     "marriage_leave": ("婚假", "marriage_leave.days"),
     "childcare_leave": ("育儿假", "childcare_leave.days_per_year"),
     "high_temp_allowance": ("高温津贴", "high_temp_allowance"),
@@ -64,7 +65,9 @@ def coverage(session: Session, on: Optional[date] = None) -> Dict[str, Dict[str,
             if prefix is None:
                 row[item] = _wage_payment_cell(session, province.adcode)
                 continue
-            found = [f for f in figures(session, prefix, province.adcode, day) if f.jurisdiction == province.adcode]
+            prefixes = (prefix,) if isinstance(prefix, str) else prefix
+            found = [f for p in prefixes for f in figures(session, p, province.adcode, day)
+                     if f.jurisdiction == province.adcode]
             if not found:
                 row[item] = Cell(False)
                 continue

@@ -205,10 +205,11 @@ def figure_history(session: Session, key: str, adcode: str) -> List[FigureAnswer
 
 
 def provisions(session: Session, topic: str, adcode: Optional[str] = None, on: Optional[date] = None,
-               limit: int = 20) -> List[ProvisionAnswer]:
+               limit: int = 20, mentioning: Sequence[str] = ()) -> List[ProvisionAnswer]:
     """Provisions on ``topic`` that apply at the place: local ones first, then national.
 
-    A provision counts if its regulation took effect on or before ``on``.
+    A provision counts if its regulation took effect on or before ``on``. Provisions whose summary
+    or regulation title uses one of the ``mentioning`` phrases (what the worker typed) come first.
     """
     day = on or today_in_china()
     P, R = models.Provision, models.Regulation
@@ -218,13 +219,38 @@ def provisions(session: Session, topic: str, adcode: Optional[str] = None, on: O
         .where(P.topic == topic, R.jurisdiction.in_(chain), R.effective <= day)
     ).scalars().unique().all()
     order = {code: i for i, code in enumerate(chain)}
-    rows.sort(key=lambda p: (order[p.regulation.jurisdiction], p.id))
+
+    def mentions(p: models.Provision) -> bool:
+        return any(w in p.summary or w in p.regulation.title for w in mentioning)
+
+    rows.sort(key=lambda p: (not mentions(p), order[p.regulation.jurisdiction], p.id))
     labels = _labels()
     out = []
     for row in rows[:limit]:
         figs = tuple(_figure_answer(f, labels) for f in row.figures if f.area_of is None and f.valid_on(day))
         out.append(ProvisionAnswer(row.id, row.topic, row.summary, citation_of(row), figs))
     return out
+
+
+def provisions_naming(session: Session, phrases: Sequence[str], adcode: Optional[str] = None,
+                      on: Optional[date] = None, limit: int = 2) -> List[ProvisionAnswer]:
+    """Provisions of any topic whose summary or regulation title uses one of ``phrases`` (local first)."""
+    if not phrases:
+        return []
+    day = on or today_in_china()
+    P, R = models.Provision, models.Regulation
+    chain = region_index().lookup_chain(adcode)
+    named = sa.or_(*[sa.or_(P.summary.like(f"%{w}%"), R.title.like(f"%{w}%")) for w in phrases])
+    rows = session.execute(
+        sa.select(P).join(R).options(joinedload(P.regulation), joinedload(P.figures))
+        .where(named, R.jurisdiction.in_(chain), R.effective <= day)
+    ).scalars().unique().all()
+    order = {code: i for i, code in enumerate(chain)}
+    rows.sort(key=lambda p: (order[p.regulation.jurisdiction], p.id))
+    labels = _labels()
+    return [ProvisionAnswer(row.id, row.topic, row.summary, citation_of(row),
+                            tuple(_figure_answer(f, labels) for f in row.figures if f.area_of is None and f.valid_on(day)))
+            for row in rows[:limit]]
 
 
 def provision(session: Session, provision_id: str) -> Optional[ProvisionAnswer]:

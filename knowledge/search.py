@@ -72,6 +72,12 @@ class SearchResult:
                 "matched_terms": self.matched, "results": [i.as_dict() for i in self.items]}
 
 
+def phrases_in(text: str, min_length: int = 3) -> List[str]:
+    """The specific search-term phrases (一函两书, 诉调对接, 困难职工 …) that occur in ``text``."""
+    text = normalise_text(text or "")
+    return [w for term in _match_terms(text) for w in term.words if len(w) >= min_length and w in text]
+
+
 def _match_terms(text: str) -> List[Term]:
     """Terms whose words occur in ``text``; a word inside a longer matched word does not count
     (合同 inside 集体合同 is not a question about labour contracts)."""
@@ -148,6 +154,13 @@ def search(session: Session, query: str, on: Optional[date] = None, limit: int =
             local = 0.3 if prov.citation.jurisdiction != "000000" else 0.0
             items.append(SearchItem("provision", 1.0 - rank * 0.1 - i * 0.02 + local,
                                     prov.citation.text(), prov.summary, prov.as_dict()))
+    # A specific phrase typed as such (一函两书, 诉调对接, 困难职工) finds the provisions that use it,
+    # ahead of the topic's general ones.
+    phrases = dict.fromkeys(w for w in [*rest.split(), *result.matched] if len(w) >= 3)
+    for phrase in phrases:
+        for item in _full_text(session, phrase, adcode, day):
+            item.score = 1.4
+            items.append(item)
     if not items:
         items = _full_text(session, rest.strip() or text, adcode, day)
     items.sort(key=lambda i: -i.score)

@@ -31,10 +31,18 @@ def maternity_leave(rules: Rules, babies: int = 1, dystocia: bool = False,
         days += extra * (babies - 1)
         steps.append(f"多胞胎每多一个婴儿增加{number(extra)}天：{babies - 1} × {number(extra)} = {number(extra * (babies - 1))}天。")
     local = rules.get("maternity_leave.extra_days")
+    months = rules.get("maternity_leave.extra_months") if local is None else None
     if local is not None and local.jurisdiction != "000000":
         days += local.value
         steps.append(f"{local.jurisdiction_name}在国家产假之外延长{number(local.value)}天"
                      + (f"（{local.note}）" if local.note else "") + "。")
+    elif months is not None and months.jurisdiction != "000000":
+        # The regulation counts the extension in months: say so rather than invent a day count.
+        steps.append(f"{months.jurisdiction_name}在国家产假之外再增加{number(months.value)}个月"
+                     "（地方条例按月规定，没有折算成天数，按日历月计算）。")
+        steps.append(f"合计：{number(days)}天，再加{number(months.value)}个月。")
+        return CalcResult("maternity", f"产假：{number(days)}天再加{number(months.value)}个月", None, "day",
+                          steps, rules.used, warnings)
     else:
         warnings.append("知识库里还没有您所在省份延长产假的规定，以上只是国家规定的天数；各省一般还会延长，请向当地人社部门或工会核实。")
     steps.append(f"合计 {number(days)} 天。")

@@ -81,3 +81,18 @@ def test_changing_topic_mid_questions_answers_the_new_topic(servers, sender, top
     tracker = servers.tracker(sender)
     assert tracker["slots"]["topic"] == topic
     assert tracker["slots"]["city"] == "淮安市"  # the place is kept across topics
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("单位老是拖欠工资，工会能不能给老板发一函两书", "一函两书"),
+    ("听说法院和工会有诉调对接，劳动纠纷能先找工会调解吗", "多元化解"),
+    ("我家里生病欠了债，工会对困难职工有什么帮扶", "困难职工"),
+])
+def test_union_matters_are_answered_from_their_own_rules_and_routed_to_the_union(servers, sender, question, expected):
+    messages = servers.say(sender, question)
+    if "《" not in _text(messages):
+        messages = servers.say(sender, "江苏淮安")
+    text, messages = _until_answer(servers, sender, messages)
+    assert expected in text, text
+    routes = [r["type"] for m in messages if m.get("custom") for r in m["custom"].get("routes", [])]
+    assert "union" in routes or "mediation" in routes, routes

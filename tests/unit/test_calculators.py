@@ -106,6 +106,13 @@ def test_maternity_leave_adds_the_province_extension(db):
     assert calc(db, "maternity", place="江苏省", babies=2).amount == 158 + 15
 
 
+def test_a_province_that_extends_maternity_leave_in_months_is_not_turned_into_days(db):
+    result = calc(db, "maternity", place="河南省")
+    assert result.amount is None  # 三个月 is not a fixed number of days: no invented total
+    assert "98天" in result.headline() and "3个月" in result.headline()
+    assert any("第二十七条" in c.text() for c in result.citations)
+
+
 def test_maternity_leave_for_a_miscarriage(db):
     assert calc(db, "maternity", place="江苏省", miscarriage_months=3).amount == 15
     assert calc(db, "maternity", place="江苏省", miscarriage_months=5).amount == 42

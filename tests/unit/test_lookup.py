@@ -117,3 +117,28 @@ def test_nonsense_and_injection_return_nothing_harmful(db):
     for query in ("", "😀", "'; DROP TABLE figures; --", "<script>alert(1)</script>", "x" * 5000):
         result = search(db, query, on=ON)
         assert isinstance(result.items, list)
+
+
+@pytest.mark.parametrize("query, phrase", [("一函两书", "一函两书"), ("诉调对接", "多元化解"), ("困难职工 帮扶", "困难")])
+def test_union_matters_find_their_own_rules_first(db, query, phrase):
+    from knowledge.search import search
+
+    provisions = [i for i in search(db, query).items if i.type == "provision"]
+    assert provisions and (phrase in provisions[0].text or phrase in provisions[0].title), provisions[:2]
+
+
+def test_a_worker_naming_a_rule_under_another_topic_still_gets_it(db):
+    from actions.answers import compose
+
+    answer = compose(db, "wage_arrears", {}, "320800", question="老板欠薪，工会能不能给他发一函两书")
+    assert "一函两书" in answer.messages[0]["text"]
+    plain = compose(db, "wage_arrears", {}, "320800", question="老板欠薪怎么办")
+    assert "一函两书" not in plain.messages[0]["text"]
+
+
+def test_coverage_counts_a_maternity_extension_set_in_months(db):
+    from knowledge.coverage import coverage
+
+    henan = coverage(db)["河南省"]
+    assert henan["maternity_leave"].present and "3" in henan["maternity_leave"].text
+    assert henan["paternity_leave"].present
