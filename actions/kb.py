@@ -11,8 +11,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from knowledge import queries
-from knowledge.db import session_scope
+from knowledge import cases, hotlines, queries
+from knowledge.db import session_factory, session_scope
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +34,16 @@ def session() -> Iterator[Session]:
     except SQLAlchemyError as exc:
         logger.error("knowledge base unavailable: %s", exc)
         raise KnowledgeUnavailable(str(exc)) from exc
+    _flush_spooled_cases()
+
+
+def _flush_spooled_cases() -> None:
+    """The database answers again: write the cases kept while it was down (a stat when there are none)."""
+    path = cases.spool_path()
+    if path.exists() and path.stat().st_size:
+        written = cases.flush_spool(session_factory())
+        if written:
+            logger.warning("wrote %d case(s) kept while the database was down", written)
 
 
 def cached(key: Tuple, compute: Callable[[], T], seconds: float = CACHE_SECONDS) -> T:
@@ -60,8 +70,17 @@ def contacts(route: str, adcode: Optional[str] = None, limit: int = 3) -> List[q
 
 
 def national_hotlines() -> List[queries.ServicePointAnswer]:
-    """The national hotlines for labour inspection, legal aid and the union, in that order."""
+    """The national hotlines for labour inspection, legal aid and the union, in that order.
+
+    With the database down they come from the data file, so a worker is never left without a number.
+    """
     out = []
-    for route in ("labour_inspection", "legal_aid", "union"):
-        out.extend(p for p in contacts(route, None, limit=1) if p.phone)
+    try:
+        for route in hotlines.DEFAULT_ROUTES:
+            out.extend(p for p in contacts(route, None, limit=1) if p.phone)
+    except KnowledgeUnavailable:
+        return [queries.ServicePointAnswer(
+            id=0, route=h.route, name=h.name, phone=h.phone, address=None, hours=h.hours, url=None,
+            jurisdiction=hotlines.NATIONAL, jurisdiction_name="全国", verified=None, note=None,
+        ) for h in hotlines.national_hotlines()]
     return out

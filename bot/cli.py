@@ -25,8 +25,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:  # noqa: ARG001 - uniform handler signature
+    from datetime import timedelta
+
+    from bot.retention import purge, retention_days
     from bot.serve import run_forever
 
+    # Apply the retention period at every start, so an operator who never runs the purge is still covered.
+    try:
+        report = purge(timedelta(days=retention_days()))
+        if report.conversations or report.callback_numbers:
+            print(f"Retention ({retention_days()} days): deleted {report.conversations} old conversation(s), "
+                  f"{report.callback_numbers} callback number(s) of closed cases.")
+    except Exception as error:  # noqa: BLE001 - a failed purge must not keep the assistant down
+        print(f"Retention purge skipped: {error}", file=sys.stderr)
     return run_forever()
 
 
@@ -70,10 +81,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=_cmd_user_add)
 
+    privacy = sub.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
+    p = privacy.add_parser("purge", help="delete conversations older than the retention period")
+    p.add_argument("--older-than", default=None, metavar="AGE",
+                   help="e.g. 90d, 12w, 3m (default: $GONGYOU_RETENTION_DAYS or 90 days)")
+    p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    p.set_defaults(func=_cmd_privacy_purge)
+
     from bot import cli_knowledge
 
     cli_knowledge.register(sub)
     return parser
+
+
+def _cmd_privacy_purge(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.retention import parse_age, purge, retention_days
+    from knowledge.db import upgrade
+
+    try:
+        age = parse_age(args.older_than) if args.older_than else timedelta(days=retention_days())
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    upgrade()
+    report = purge(age, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {report.conversations} conversation(s) ({report.events} events) older than {age.days} days; "
+          f"{verb} the callback number of {report.callback_numbers} closed case(s)")
+    return 0
 
 
 def _cmd_user_add(args: argparse.Namespace) -> int:

@@ -147,10 +147,20 @@ def record_case(session_factory, draft: CaseDraft) -> str:
 
 
 def _spool(draft: CaseDraft) -> None:
+    record = {**draft.__dict__,
+              "transcript": [{**turn, "text": mask_pii(str(turn.get("text", "")))} for turn in draft.transcript]}
     with _SPOOL_LOCK, open(spool_path(), "a", encoding="utf-8") as out:
-        out.write(json.dumps(draft.__dict__, ensure_ascii=False) + "\n")
+        out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         out.flush()
         os.fsync(out.fileno())
+
+
+def spooled() -> int:
+    """How many cases wait in the spool for the database."""
+    path = spool_path()
+    if not path.exists():
+        return 0
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def flush_spool(session_factory) -> int:
@@ -219,3 +229,24 @@ def queue(session: Session, status: Optional[str] = None, topic: Optional[str] =
     open_first = sa.case({"closed": 1}, value=C.status, else_=0)
     query = query.order_by(open_first, urgency_rank, C.created_at.desc(), C.id.desc()).limit(limit)
     return list(session.execute(query).scalars())
+
+
+def forget_callback_numbers(session: Session, closed_before: datetime, dry_run: bool = False) -> int:
+    """Remove the callback number of cases closed before ``closed_before`` (it was for one call-back only).
+
+    The case itself, its facts, summary and history stay. Returns how many numbers were (or would be) removed.
+    """
+    C, E = models.Case, models.CaseEvent
+    last_closed = (sa.select(E.case_id, sa.func.max(E.at).label("closed_at"))
+                   .where(E.kind == "status", E.to_status == "closed").group_by(E.case_id).subquery())
+    rows = session.execute(
+        sa.select(C).join(last_closed, last_closed.c.case_id == C.id)
+        .where(C.status == "closed", C.callback_phone.is_not(None), last_closed.c.closed_at < closed_before)
+    ).scalars().all()
+    if dry_run:
+        return len(rows)
+    for case in rows:
+        case.callback_phone = None
+        session.add(models.CaseEvent(case_id=case.id, actor="system", kind="note",
+                                     note="回电号码已按保存期限删除"))
+    return len(rows)

@@ -8,12 +8,13 @@ import shutil
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_VAR = ROOT / "var" / "test"
+# GONGYOU_TEST_VAR lets two test runs share a checkout without deleting each other's data.
+TEST_VAR = Path(os.environ.get("GONGYOU_TEST_VAR", ROOT / "var" / "test"))
 ARTIFACTS = ROOT / "test-artifacts"
 
 # Everything the tests start uses its own var dir and ports, so `make test`
@@ -70,8 +71,10 @@ def db(kb_url):
 class Servers:
     """Addresses of the running test servers and a REST helper."""
 
-    def __init__(self, ports: Dict[str, int]):
+    def __init__(self, ports: Dict[str, int], items: Optional[List] = None, log_dir: Optional[Path] = None):
         self.ports = ports
+        self.items = items or []  # the running bot.serve.Service objects (fault tests restart them)
+        self.log_dir = log_dir
         self.rasa = f"http://localhost:{ports['rasa']}"
         self.actions = f"http://localhost:{ports['actions']}"
         self.web = f"http://localhost:{ports['web']}"
@@ -109,7 +112,7 @@ def servers(kb_url) -> Iterator[Servers]:
         for service in items:
             serve.start(service, log_dir=str(log_dir))
         serve.wait_ready(items, timeout=300)
-        yield Servers(TEST_PORTS)
+        yield Servers(TEST_PORTS, items, log_dir)
     finally:
         serve.stop(items)
 

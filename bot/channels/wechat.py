@@ -26,6 +26,7 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
+from bot.channels.guard import RATE_LIMITED, DialogueGuard
 from bot.channels.wechat_text import choice, render, split
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class WeChatInput(InputChannel):
         self.seen: _Recent = _Recent()
         self.choices: _Recent = _Recent()
         self.background: set = set()
+        self.guard = DialogueGuard()
 
     # --- protocol ---------------------------------------------------------
     def _fresh(self, timestamp: str) -> bool:
@@ -176,6 +178,8 @@ class WeChatInput(InputChannel):
             # WeChat retries after 5 s: answer the first delivery only.
             return None
         self.seen.remember(key, True)
+        if not self.guard.allow(user):
+            return RATE_LIMITED
         text = message.content or ""
         picked = choice(text, self.choices.get(user))
         return await self._ask(user, picked or text, on_new_message, message)
@@ -183,8 +187,8 @@ class WeChatInput(InputChannel):
     async def _ask(self, user: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                    message: Any) -> Optional[str]:
         collector = CollectingOutputChannel()
-        task = asyncio.ensure_future(on_new_message(UserMessage(
-            text, collector, user, input_channel=self.name(), metadata={"wechat_msg_id": str(message.id or "")})))
+        task = asyncio.ensure_future(self.guard.run(
+            on_new_message, text, user, self.name(), {"wechat_msg_id": str(message.id or "")}, collector))
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=PASSIVE_DEADLINE_SECONDS)
         except asyncio.TimeoutError:

@@ -80,7 +80,10 @@ def test_handoff_creates_a_case_and_stores_a_phone_only_after_consent(servers, s
     db.expire_all()
     case = db.query(Case).filter_by(reference=reference.group(0)).one()
     assert case.consent_at is not None
-    assert case.callback_phone and case.callback_phone.endswith("5678")
+    # The case keeps the consented number in full; the stored conversation keeps only its last four digits.
+    assert case.callback_phone == "13912345678"
+    stored = json.dumps(servers.tracker(sender)["events"], ensure_ascii=False)
+    assert "13912345678" not in stored and "5678" in stored
     assert any(e.kind == "consent" for e in case.events)
     assert reference.group(0) in reply or "回电" in reply or "联系" in reply
 
