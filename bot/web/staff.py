@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import jinja2
+import sqlalchemy as sa
 from aiohttp import web
 
 from bot.settings import VAR_DIR
@@ -33,6 +34,11 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__)
 
 
 @lru_cache(maxsize=1)
+
+def _case(db, reference: str) -> Optional[models.Case]:
+    """The case with this reference, or None."""
+    return db.execute(sa.select(models.Case).where(models.Case.reference == reference)).scalars().one_or_none()
+
 def _secret() -> bytes:
     path = VAR_DIR / "web-secret"
     if not path.exists():
@@ -191,7 +197,7 @@ async def case_page(request: web.Request) -> web.Response:
     from knowledge.regions import region_index
 
     with _db() as db:
-        case = db.query(models.Case).filter_by(reference=request.match_info["reference"]).one_or_none()
+        case = _case(db, request.match_info["reference"])
         if case is None:
             raise web.HTTPNotFound(text="没有这个案件")
         view = {"reference": case.reference, "status": case.status, "status_name": STATUS_NAMES[case.status],
@@ -212,7 +218,7 @@ async def case_status(request: web.Request) -> web.Response:
     form = request["form"]
     reference = request.match_info["reference"]
     with _db() as db:
-        case = db.query(models.Case).filter_by(reference=reference).one_or_none()
+        case = _case(db, reference)
         if case is None:
             raise web.HTTPNotFound(text="没有这个案件")
         try:
@@ -229,7 +235,7 @@ async def case_note(request: web.Request) -> web.Response:
     reference = request.match_info["reference"]
     if note:
         with _db() as db:
-            case = db.query(models.Case).filter_by(reference=reference).one_or_none()
+            case = _case(db, reference)
             if case is None:
                 raise web.HTTPNotFound(text="没有这个案件")
             add_note(db, case, request["staff"]["name"], note[:4000])
@@ -240,7 +246,7 @@ async def admin_page(request: web.Request, report=None, figure_message=None) -> 
     with _db() as db:
         audit = [{"at": a.at, "actor": a.actor, "entity": a.entity, "entity_id": a.entity_id, "action": a.action,
                   "before": a.before, "after": a.after}
-                 for a in db.query(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(50)]
+                 for a in db.execute(sa.select(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(50)).scalars()]
     from knowledge.loader import figure_catalogue
 
     return render(request, "staff/admin.html", report=report, audit=audit, keys=figure_catalogue(),
@@ -283,7 +289,7 @@ async def overview(request: web.Request) -> web.Response:
     from knowledge.regions import region_index
 
     with _db() as db:
-        cases = db.query(models.Case.topic, models.Case.province_adcode, models.Case.created_at).all()
+        cases = db.execute(sa.select(models.Case.topic, models.Case.province_adcode, models.Case.created_at)).all()
         table = coverage(db)
     by_topic = Counter(TOPICS.get(t or "", "未分类") for t, _, _ in cases)
     by_province = Counter(region_index().full_name(p) if p else "未知" for _, p, _ in cases)

@@ -122,15 +122,6 @@ wechat_inputs = st.one_of(st.text(xml_chars, max_size=300),
                           st.just(""), st.integers(1, 3).map(lambda n: "工资" * (n * 5_000)))
 
 
-@pytest.fixture(scope="module")
-def wechat_api():
-    from tests.e2e.wechat_api import FakeWeChatApi
-
-    api = FakeWeChatApi(int(os.environ["WECHAT_API_BASE"].rsplit(":", 1)[1]), os.environ["WECHAT_APPID"],
-                        os.environ["WECHAT_SECRET"])
-    api.start()
-    yield api
-    api.stop()
 
 
 def _wechat(servers, openid: str, content: str, msg_id: int) -> tuple:

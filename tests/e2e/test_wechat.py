@@ -15,19 +15,12 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import signature_of
-from tests.e2e.wechat_api import FakeWeChatApi
 
 pytestmark = pytest.mark.e2e
 TOKEN = os.environ["WECHAT_TOKEN"]
 APPID = os.environ["WECHAT_APPID"]
 
 
-@pytest.fixture(scope="module")
-def wechat_api():
-    api = FakeWeChatApi(int(os.environ["WECHAT_API_BASE"].rsplit(":", 1)[1]), APPID, os.environ["WECHAT_SECRET"])
-    api.start()
-    yield api
-    api.stop()
 
 
 def _query(**extra):
