@@ -28,7 +28,7 @@ RUN pip install --no-deps --no-build-isolation -e . \
     && python -m bot.cli train \
     && rm -f models/train.log models/.train.lock \
     && useradd --create-home --uid 10001 gongyou \
-    && mkdir -p var && chown gongyou var
+    && mkdir -p var && chown gongyou /app var
 
 USER gongyou
 
