@@ -318,11 +318,15 @@ class LocalCluster:
                                           stderr=subprocess.STDOUT)
         _wait_tcp(self.ports["redis"], self.redis, "redis-server")
 
-    def _env(self) -> Dict[str, str]:
-        """What every Gongyou process of the cluster gets (on top of bot.serve.service_env())."""
+    def _env(self, name: str) -> Dict[str, str]:
+        """What every Gongyou process of the cluster gets (on top of bot.serve.service_env()).
+
+        Each process has its own var dir, as each container has in docker-compose.yml (the
+        action servers' spool of cases not yet written, the web server's session secret).
+        """
         assert self.dir is not None
-        var_dir = self.dir / "var"
-        var_dir.mkdir(exist_ok=True)
+        var_dir = self.dir / "var" / name
+        var_dir.mkdir(parents=True, exist_ok=True)
         return {
             "GONGYOU_VAR_DIR": str(var_dir),
             "DATABASE_URL": self.database_url,
@@ -339,34 +343,36 @@ class LocalCluster:
     def _load_knowledge(self) -> None:
         with open(self.log_dir / "kb-load.log", "ab") as log:
             subprocess.run([sys.executable, "-m", "bot.cli", "kb", "load"], cwd=ROOT,
-                           env={**serve.service_env(), **self._env()}, stdout=log, stderr=subprocess.STDOUT,
-                           check=True)
+                           env={**serve.service_env(), **self._env("kb-load")}, stdout=log,
+                           stderr=subprocess.STDOUT, check=True)
 
     def _rasa_service(self, index: int) -> serve.Service:
         port = self.ports[f"rasa{index}"]
+        name = f"rasa-{'ab'[index] if index < 2 else index}"
         return serve.Service(
-            f"rasa-{'ab'[index] if index < 2 else index}",
+            name,
             [sys.executable, "-m", "rasa", "run", "--model", str(MODEL_PATH), "--port", str(port),
              "--interface", HOST, "--credentials", "credentials.yml", "--endpoints", CLUSTER_ENDPOINTS,
              "--enable-api", "--auth-token", self.token, "--cors", "*"],
             f"http://{HOST}:{port}/",
-            env=self._env(),
+            env=self._env(name),
         )
 
     def _actions_service(self, index: int) -> serve.Service:
         port = self.ports[f"actions{index}"]
+        name = f"actions-{'ab'[index] if index < 2 else index}"
         return serve.Service(
-            f"actions-{'ab'[index] if index < 2 else index}",
+            name,
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
             f"http://{HOST}:{port}/health",
-            env={**self._env(), "SANIC_HOST": HOST},  # rasa_sdk has no --interface; it reads SANIC_HOST
+            env={**self._env(name), "SANIC_HOST": HOST},  # rasa_sdk has no --interface; it reads SANIC_HOST
         )
 
     def _web_service(self) -> serve.Service:
         port = self.ports["web"]
         return serve.Service(
             "web", [sys.executable, "-m", "bot.web", "--host", HOST, "--port", str(port)],
-            f"http://{HOST}:{port}/healthz", env=self._env(),
+            f"http://{HOST}:{port}/healthz", env=self._env("web"),
         )
 
     def _start_nginx(self) -> None:
