@@ -6,7 +6,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test eval bench setup train kb lock clean
+.PHONY: run test test-scale eval bench setup train kb lock clean
 
 ## run: set up (venv, dependencies, knowledge base, model) and serve the assistant
 run: setup
@@ -15,6 +15,11 @@ run: setup
 ## test: set up the same way and run every test
 test: setup
 	$(PY) -m pytest -q
+
+## test-scale: two Rasa servers and two action servers behind nginx, PostgreSQL, Redis (tests/scale;
+## installs the Debian packages postgresql, redis-server and nginx when missing)
+test-scale: setup
+	$(PY) -m pytest -q -o addopts= tests/scale
 
 ## bench: reply latency, concurrent conversations, memory → reports/bench.md
 bench: setup
