@@ -141,6 +141,18 @@ def _money_slot(topic: Optional[str], text: str, requested: Optional[str]) -> st
     return "monthly_wage"
 
 
+# "一个月八千", "每月5000": a month named as the pay period, followed by the pay, is not a length of time.
+_PAY_AFTER = re.compile(r"^\s*(?:工资|收入|能拿|拿|有|是|挣|赚|发|才)?\s*[\d０-９一二两三四五六七八九十百千万.]+")
+
+
+def _is_pay_period(entity: Dict[str, Any], raw: str) -> bool:
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return False
+    span = raw[start:end]
+    return bool(re.fullmatch(r"(?:每|一)个?月", span.strip())) and bool(_PAY_AFTER.match(raw[end:]))
+
+
 def _months_slot(topic: Optional[str], text: str, requested: Optional[str]) -> Optional[str]:
     if requested in MONTH_FACTS:
         return requested
@@ -179,7 +191,10 @@ def extract(message: Dict[str, Any], topic: Optional[str], requested: Optional[s
     for e in _entities(message, "money"):
         if isinstance(e.get("value"), (int, float)):
             found[_money_slot(topic, text, requested)] = float(e["value"])
+    raw = message.get("text") or ""
     for e in _entities(message, "duration"):
+        if _is_pay_period(e, raw):
+            continue
         if isinstance(e.get("value"), (int, float)):
             slot = _months_slot(topic, text, requested)
             if slot == "work_years":

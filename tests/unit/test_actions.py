@@ -117,3 +117,18 @@ def test_a_second_misunderstanding_in_a_row_hands_over_to_a_human(db):
     messages, events = run(ActionFallback(), t)
     assert FollowupAction("action_handoff_start") in events
     assert "工作人员" in messages[0]["text"]
+
+
+def test_a_month_named_as_the_pay_period_is_not_a_length_of_service():
+    from actions.facts import extract
+
+    text = "一个月八千"
+    message = {"text": text, "intent": {"name": "inform"}, "entities": [
+        {"entity": "duration", "value": 1.0, "start": 0, "end": 3},
+        {"entity": "money", "value": 8000.0, "start": 3, "end": 5}]}
+    assert extract(message, "dismissal", "monthly_wage") == {"monthly_wage": 8000.0}
+    worked = "干了一个月，工资3000"
+    message = {"text": worked, "intent": {"name": "inform"}, "entities": [
+        {"entity": "duration", "value": 1.0, "start": 2, "end": 5},
+        {"entity": "money", "value": 3000.0, "start": 9, "end": 13}]}
+    assert extract(message, "dismissal", None) == {"service_months": 1.0, "monthly_wage": 3000.0}
