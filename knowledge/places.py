@@ -52,6 +52,7 @@ def jieba_compounds(index: Optional[RegionIndex] = None) -> List[str]:
     import jieba
     import jieba.posseg
 
+    index = index or region_index()
     names = set(jieba_words(index))
     jieba.dt.check_initialized()
     tags = jieba.posseg.dt.word_tag_tab
@@ -61,10 +62,20 @@ def jieba_compounds(index: Optional[RegionIndex] = None) -> List[str]:
             return True
         return any(word[:i] in names and splits(word[i:]) for i in range(2, len(word) - 1))
 
+    def place_in_place(word: str) -> bool:
+        # "福建厦门": a place followed by a place inside it, whatever jieba tags the compound.
+        for i in range(2, len(word) - 1):
+            outer, inner = index.candidates(word[:i]), index.candidates(word[i:])
+            if any(index.is_within(b.adcode, a.adcode) for a in outer for b in inner if a.adcode != b.adcode):
+                return True
+        return False
+
     return sorted(
         word for word, freq in jieba.dt.FREQ.items()
-        # Only compounds jieba itself tags as places: idioms such as 丹凤朝阳 stay whole.
-        if freq and len(word) >= 4 and word not in names and tags.get(word) == "ns" and splits(word)
+        # Compounds jieba tags as places, or a place inside its own province: idioms such as
+        # 丹凤朝阳 stay whole.
+        if freq and len(word) >= 4 and word not in names and splits(word)
+        and (tags.get(word) == "ns" or place_in_place(word))
     )
 
 

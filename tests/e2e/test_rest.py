@@ -106,3 +106,18 @@ def test_a_story_full_of_facts_goes_straight_to_its_answer(servers, sender):
     text = _all_text(messages)
     assert "48,000" in text, text  # 4 months × 12,000: three and a half years → 4 months' wage
     assert "第四十七条" in text
+
+
+@pytest.mark.parametrize("wage", ["8000", "一个月八千", "月薪8000元"])
+def test_a_bare_wage_answer_inside_the_form_is_used_in_the_calculation(servers, sender, wage):
+    servers.text(sender, "公司把我辞退了能拿多少补偿")
+    servers.text(sender, "福建厦门")
+    servers.text(sender, "干了三年")
+    text = servers.text(sender, wage)
+    for _ in range(4):
+        if "计算" in text or "元" in text and "《" in text:
+            break
+        text = servers.text(sender, "跳过")
+    # Three years at 8,000 a month: N = 3 months' pay, 24,000 yuan (2N 48,000 if unlawful).
+    assert "24,000" in text or "24000" in text or "48,000" in text or "48000" in text, text
+    assert "厦门" in text, text

@@ -62,3 +62,10 @@ def test_every_mainland_province_is_found_by_its_short_name():
         if province.mainland:
             short = province.short_names[0]
             assert most_specific(find_places(f"我在{short}上班")).adcode == province.adcode, short
+
+
+@pytest.mark.parametrize("text, adcodes", [("福建厦门", ["350000", "350200"]), ("我在福建厦门打工", ["350000", "350200"])])
+def test_a_province_and_city_written_together_are_both_found(text, adcodes):
+    from knowledge.places import find_places
+
+    assert [m.region.adcode for m in find_places(text)] == adcodes
