@@ -22,6 +22,10 @@ def mask_value(value: Any) -> Any:
     """``value`` with every string inside it masked (dicts and lists walked)."""
     if isinstance(value, str):
         return mask_pii(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e10:
+        # A phone or card number read as an amount (money entity 13912345678.0): no wage is that big.
+        digits = str(int(abs(value)))
+        return "*" * (len(digits) - 4) + digits[-4:]
     if isinstance(value, dict):
         return {key: mask_value(item) for key, item in value.items()}
     if isinstance(value, list):

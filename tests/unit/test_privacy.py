@@ -72,7 +72,9 @@ def test_stored_conversation_events_are_masked_but_the_running_turn_is_not(tmp_p
     tracker = DialogueStateTracker("worker-1", DOMAIN.slots)
     text = f"请打{MOBILE}回电，我身份证{ID_CARD}"
     tracker.update(UserUttered(text, {"name": "inform", "confidence": 0.9},
-                               [{"entity": "phone", "value": MOBILE, "start": 2, "end": 13}]))
+                               [{"entity": "phone", "value": MOBILE, "start": 2, "end": 13},
+                                # the same number misread as an amount of money
+                                {"entity": "money", "value": float(MOBILE), "start": 2, "end": 13}]))
     tracker.update(SlotSet("callback_phone", MOBILE))
     tracker.update(BotUttered(f"好的，我们会打 {MOBILE}"))
     asyncio.run(store.save(tracker))
