@@ -16,7 +16,7 @@ run: setup
 test: setup
 	$(PY) -m pytest -q
 
-## bench: reply latency, concurrent conversations, memory → reports/bench.md
+## bench: latency at 1-50 users, throughput, cold start, memory, next to Rasa's starter bot → reports/bench.{md,json}
 bench: setup
 	$(PY) -m bot.bench
 
