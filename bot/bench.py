@@ -210,7 +210,9 @@ async def _load_level(rest_url: str, conversations: List[List[str]], users: int,
     def more() -> bool:
         return time.perf_counter() < deadline or len(latencies) + errors < min_messages
 
-    connector = aiohttp.TCPConnector(limit=0)
+    # Every message on a new connection, as messages from many phones and browsers arrive: with
+    # kept-alive connections each simulated user would stay on one Sanic worker all run long.
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
         async def user(index: int) -> None:
             nonlocal errors, empty, last_done
@@ -607,7 +609,7 @@ def render_markdown(results: Dict[str, Any]) -> str:
         "Each simulated user plays realistic multi-turn conversations back to back over the REST channel, "
         "sending the next message when the reply has arrived (工友: a labour question, the place, amounts or dates, "
         "the cited answer, thanks; the starter bot: its own greet / mood / did-that-help / bot-challenge stories). "
-        "Latency is one REST round trip (message in, all replies out).",
+        "Latency is one REST round trip (message in, all replies out), each message on a new connection.",
         "",
         "## Latency and throughput",
         "",
