@@ -1,6 +1,6 @@
 """``make bench``: latency, throughput, memory and start-up of 工友, next to Rasa's own starter bot.
 
-One run, about 10-15 minutes on 2 cores (more the first time: the starter bot is trained):
+One run, about 10 minutes on 2 cores (more the first time: the starter bot is trained):
 
 1. Rasa's starter assistant (``rasa init --no-prompt`` in a temporary folder, trained
    there; cached in ``var/bench/starter-rasa-<version>/``), served with plain
@@ -49,10 +49,6 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 RUN_DIR = BENCH_DIR / "run"  # emptied at the start of every run; the starter cache stays
-os.environ.setdefault("GONGYOU_VAR_DIR", str(RUN_DIR))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{RUN_DIR / 'gongyou.db'}")
-os.environ.setdefault("TRACKER_DATABASE_URL", f"sqlite:///{RUN_DIR / 'tracker.db'}")
-os.environ.setdefault("RASA_AUTH_TOKEN", "bench-" + secrets.token_hex(12))
 PORTS = {"rasa": 35005, "actions": 35055, "starter": 35105, "redis": 36379}
 LEVELS = (1, 10, 20, 50)
 REPORTS = ROOT / "reports"
@@ -125,6 +121,18 @@ def rss_mb(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its live children (Sanic workers)."""
+    ticks = 0
+    for proc in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class PeakMemory:
@@ -250,14 +258,22 @@ async def _load_level(rest_url: str, conversations: List[List[str]], users: int,
     }
 
 
-def load_levels(rest_url: str, conversations: List[List[str]], levels: Sequence[int], duration: float
-                ) -> Dict[str, Dict[str, Any]]:
+def load_levels(rest_url: str, conversations: List[List[str]], levels: Sequence[int], duration: float,
+                pids: Dict[str, int]) -> Dict[str, Dict[str, Any]]:
+    """Each load level in turn, with the servers' CPU time per message (less sensitive than
+    wall-clock throughput to other programs on the machine)."""
     out: Dict[str, Dict[str, Any]] = {}
     for users in levels:
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        load_before = os.getloadavg()[0]
         result = asyncio.run(_load_level(rest_url, conversations, users, duration, min_messages=max(40, 4 * users)))
+        spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        result["cpu_ms_per_message"] = {name: round(1000 * sec / max(1, result["messages"]), 1)
+                                        for name, sec in spent.items()}
+        result["load_average_1min"] = round(max(load_before, os.getloadavg()[0]), 2)
         _log(f"  {users:>2} users: {result['messages']} msgs, {result['messages_per_second']} msg/s, "
              f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
-             f"errors {result['errors']}")
+             f"errors {result['errors']}, CPU ms/msg {result['cpu_ms_per_message']}")
         out[str(users)] = result
     return out
 
@@ -426,7 +442,8 @@ def measure_starter(levels: Sequence[int], duration: float, profile: bool) -> Di
             warm_up(f"{base}/webhooks/rest/webhook", STARTER_CONVERSATIONS)
             out["parse"] = parse_latency(base, token, STARTER_CONVERSATIONS)
             _log(f"  /model/parse p50 {out['parse']['p50_ms']} ms, p95 {out['parse']['p95_ms']} ms")
-            out["load"] = load_levels(f"{base}/webhooks/rest/webhook", STARTER_CONVERSATIONS, levels, duration)
+            out["load"] = load_levels(f"{base}/webhooks/rest/webhook", STARTER_CONVERSATIONS, levels, duration,
+                                      {"rasa": process.pid})
         out["peak_rss_mb"] = {k: round(v) for k, v in memory.peak.items()}
     finally:
         _stop([process])
@@ -483,7 +500,7 @@ def measure_ours(label: str, levels: Sequence[int], duration: float, profile: bo
             warm_up(rest, OUR_CONVERSATIONS)
             out["parse"] = parse_latency(base, token, OUR_CONVERSATIONS)
             _log(f"  /model/parse p50 {out['parse']['p50_ms']} ms, p95 {out['parse']['p95_ms']} ms")
-            out["load"] = load_levels(rest, OUR_CONVERSATIONS, levels, duration)
+            out["load"] = load_levels(rest, OUR_CONVERSATIONS, levels, duration, pids)
         out["peak_rss_mb"] = {k: round(v) for k, v in memory.peak.items()}
         _log(f"  peak memory (MB): {out['peak_rss_mb']}")
         if profile:
@@ -548,6 +565,11 @@ def _ratio(ours: Optional[float], theirs: Optional[float]) -> Optional[float]:
     return round(ours / theirs, 2)
 
 
+def _cpu_total(setup: Dict[str, Any], users: str) -> Optional[float]:
+    cpu = (setup.get("load", {}).get(users) or {}).get("cpu_ms_per_message")
+    return round(sum(cpu.values()), 1) if cpu else None
+
+
 def comparisons(results: Dict[str, Any]) -> Dict[str, Any]:
     """Our figures as ratios to the starter's, and the targets met or not."""
     starter = results.get("starter")
@@ -570,6 +592,7 @@ def comparisons(results: Dict[str, Any]) -> Dict[str, Any]:
             "cold_start": _ratio(ours.get("cold_start_s"), starter.get("cold_start_s")),
             "memory_rasa": _ratio(ours["peak_rss_mb"].get("rasa"), starter["peak_rss_mb"].get("rasa")),
             "memory_all_servers": _ratio(ours_mem, starter["peak_rss_mb"].get("rasa")),
+            "cpu_per_message_20_users": _ratio(_cpu_total(ours, "20"), _cpu_total(starter, "20")),
         }
 
         def met(value: Optional[float], ok: Callable[[float], bool]) -> Optional[bool]:
@@ -593,6 +616,10 @@ def _fmt(value: Any, digits: int = 0) -> str:
     return str(value)
 
 
+def _x(value: Optional[float]) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
 def render_markdown(results: Dict[str, Any]) -> str:
     meta = results["meta"]
     names = {"starter": "Rasa starter bot (`rasa init`), 1 process",
@@ -613,13 +640,19 @@ def render_markdown(results: Dict[str, Any]) -> str:
         "",
         "## Latency and throughput",
         "",
-        "| set-up | users | messages | msg/s | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| set-up | users | messages | msg/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/msg (Rasa + actions) | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in setups:
         for users, r in results[key]["load"].items():
+            cpu = r.get("cpu_ms_per_message") or {}
+            cpu_text = " + ".join(_fmt(cpu[name]) for name in ("rasa", "actions") if name in cpu)
             lines.append(f"| {names[key]} | {users} | {r['messages']} | {_fmt(r['messages_per_second'], 1)} | "
-                         f"{_fmt(r['p50_ms'])} | {_fmt(r['p95_ms'])} | {_fmt(r['p99_ms'])} | {r['errors']} |")
+                         f"{_fmt(r['p50_ms'])} | {_fmt(r['p95_ms'])} | {_fmt(r['p99_ms'])} | {r['errors']} | "
+                         f"{cpu_text} | {_fmt(r.get('load_average_1min'), 1)} |")
+    lines += ["", "CPU ms/msg: CPU time the servers used during the level divided by the messages answered "
+              "(changes little when other programs share the machine, unlike msg/s). Load avg: the machine's "
+              "1-minute load average around the level (everything running, this benchmark included)."]
     lines += ["", "## NLU, start-up, memory, training", "",
               "| set-up | /model/parse p50 ms | p95 ms | cold start s | peak RSS MB (Rasa) | peak RSS MB (action server) |",
               "|---|---|---|---|---|---|"]
@@ -633,23 +666,29 @@ def render_markdown(results: Dict[str, Any]) -> str:
     training = results.get("training", {})
     starter = results.get("starter") or {}
     s_train = starter.get("training") or {}
-    lines += ["", "Training: 工友 " + (f"{training['seconds']:.0f} s ({training.get('what')}; {training.get('source')}"
-                                       + (f"; components restored from Rasa's cache: {', '.join(training['restored_from_cache'])}"
-                                          if training.get("restored_from_cache") else "") + ")"
-                                       if training.get("seconds") else "not recorded")]
+    if training.get("seconds"):
+        text = f"Training: 工友 {training['seconds']:.0f} s — {training.get('what')}, from `{training.get('source')}`"
+        if training.get("restored_from_cache"):
+            text += (f"; that run reused {', '.join(training['restored_from_cache'])} from Rasa's training cache, "
+                     "so a training from scratch takes longer")
+    else:
+        text = "Training: 工友 not recorded"
     if s_train:
-        lines[-1] += (f"; starter bot: `rasa init --no-prompt` {s_train.get('init_seconds')} s wall, training log "
-                      f"{_fmt(s_train.get('train_log_seconds'))} s (built {s_train.get('built')}"
-                      + (", cached" if s_train.get("cached") else "") + ").")
+        text += (f". Starter bot: `rasa init --no-prompt` {s_train.get('init_seconds')} s wall clock, "
+                 f"{_fmt(s_train.get('train_log_seconds'))} s from first to last line of its training log "
+                 f"(built {s_train.get('built')}" + ("; cached since" if s_train.get("cached") else "") + ")")
+    lines += ["", text + "."]
     if results.get("comparison"):
         lines += ["", "## 工友 relative to the starter bot (ratio ours / starter; lower is better except throughput)", "",
-                  "| set-up | p50, 1 user | p95, 20 users | msg/s, 20 users | cold start | memory (Rasa) | memory (all servers) |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| set-up | p50, 1 user | p95, 20 users | msg/s, 20 users | cold start | memory (Rasa) | "
+                  "memory (all servers) | CPU per message, 20 users |",
+                  "|---|---|---|---|---|---|---|---|"]
         for key, c in results["comparison"].items():
             r = c["ratios"]
-            lines.append(f"| {names[key]} | {_fmt(r['p50_1_user'], 2)}× | {_fmt(r['p95_20_users'], 2)}× | "
-                         f"{_fmt(r['throughput_20_users'], 2)}× | {_fmt(r['cold_start'], 2)}× | "
-                         f"{_fmt(r['memory_rasa'], 2)}× | {_fmt(r['memory_all_servers'], 2)}× |")
+            lines.append(f"| {names[key]} | {_x(r['p50_1_user'])} | {_x(r['p95_20_users'])} | "
+                         f"{_x(r['throughput_20_users'])} | {_x(r['cold_start'])} | "
+                         f"{_x(r['memory_rasa'])} | {_x(r['memory_all_servers'])} | "
+                         f"{_x(r.get('cpu_per_message_20_users'))} |")
         lines += ["", "Targets: p95 at 20 users no worse than the starter's; throughput at 20 users at least 2× the "
                   "starter's single process; p50 for one user within 1.2× the starter's; cold start no slower.", "",
                   "| set-up | p95 @20 ≤ 1× | msg/s @20 ≥ 2× | p50 @1 ≤ 1.2× | cold start ≤ 1× |", "|---|---|---|---|---|"]
@@ -694,6 +733,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     duration = 4.0 if args.quick else args.duration
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     profile = not (args.skip_profile or args.quick)
+
+    # The bench's own databases and token, whatever `make run` is configured with: loading the
+    # knowledge base and thousands of test conversations must never touch real data.
+    os.environ.update({
+        "GONGYOU_VAR_DIR": str(RUN_DIR), "DATABASE_URL": f"sqlite:///{RUN_DIR / 'gongyou.db'}",
+        "TRACKER_DATABASE_URL": f"sqlite:///{RUN_DIR / 'tracker.db'}",
+        "RASA_AUTH_TOKEN": "bench-" + secrets.token_hex(12)})
+    for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_DB", "SANIC_WORKERS"):
+        os.environ.pop(name, None)  # each set-up below says what it uses (GONGYOU_RASA_WORKERS is kept)
 
     from bot.settings import MODEL_PATH
     from knowledge.db import session_scope, upgrade
