@@ -21,7 +21,7 @@ test: setup
 test-scale: setup
 	$(PY) -m pytest -q -o addopts= tests/scale
 
-## bench: reply latency, concurrent conversations, memory → reports/bench.md
+## bench: latency at 1-50 users, throughput, cold start, memory, next to Rasa's starter bot → reports/bench.{md,json}
 bench: setup
 	$(PY) -m bot.bench
 

@@ -97,11 +97,22 @@ def _as_date(value: Any) -> Optional[date]:
         return None
 
 
-def topic_figures(session: Session, topic: str, adcode: Optional[str], on: date) -> List[FigureAnswer]:
+def topic_figures(session: Session, topic: str, adcode: Optional[str], on: date,
+                  memo: Optional[Dict[str, List[FigureAnswer]]] = None) -> List[FigureAnswer]:
     out: List[FigureAnswer] = []
     for prefix in TOPIC_FIGURES.get(topic, ()):
-        out.extend(queries.figures(session, prefix, adcode, on))
+        out.extend(_figures(session, prefix, adcode, on, memo))
     return out
+
+
+def _figures(session: Session, prefix: str, adcode: Optional[str], on: date,
+             memo: Optional[Dict[str, List[FigureAnswer]]]) -> List[FigureAnswer]:
+    """``queries.figures``, asked once per prefix while one answer is composed."""
+    if memo is None:
+        return queries.figures(session, prefix, adcode, on)
+    if prefix not in memo:
+        memo[prefix] = queries.figures(session, prefix, adcode, on)
+    return memo[prefix]
 
 
 def calculation(session: Session, topic: str, facts: Dict[str, Any], adcode: Optional[str],
@@ -181,7 +192,8 @@ def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optiona
     answer.say("\n".join(lines))
 
     # 2. Local figures; say plainly when the province's own figure is not known.
-    figures = topic_figures(session, topic, adcode, day)
+    memo: Dict[str, List[FigureAnswer]] = {}  # the province check below asks for some prefixes again
+    figures = topic_figures(session, topic, adcode, day, memo)
     if figures:
         fig_lines = ["相关标准："]
         for f in figures:
@@ -198,7 +210,7 @@ def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optiona
         # A figure the province sets in months (河南's maternity and nursing leave) answers the same question.
         alternatives = (prefix,) + ((prefix.rsplit(".", 1)[0] + ".extra_months",) if prefix == "maternity_leave.total_days"
                                     else (prefix.rsplit(".", 1)[0] + ".months",) if prefix == "paternity_leave.days" else ())
-        local = [f for p in alternatives for f in queries.figures(session, p, adcode, day) if f.jurisdiction != "000000"]
+        local = [f for p in alternatives for f in _figures(session, p, adcode, day, memo) if f.jurisdiction != "000000"]
         if not local:
             answer.unknown.append(prefix)
             answer.say(f"{where}的{name}我这里还没有核实过的数据，不能给您一个数字；请以当地人社部门公布的为准，"

@@ -2,6 +2,14 @@
 
 One Ctrl-C (SIGINT) or SIGTERM stops all three; if one of them dies the others
 are stopped too, so a half-running assistant never lingers.
+
+One Rasa process handles one message at a time (model inference and the dialogue
+run on one event loop). With ``REDIS_HOST`` set, the Rasa server uses
+``deploy/endpoints.cluster.yml`` (Redis lock store, SQL tracker store) and runs
+``GONGYOU_RASA_WORKERS`` Sanic worker processes (default: one per CPU core, at
+most 4; each holds its own copy of the model, ~1.4 GB). Rasa allows more than
+one worker only with a Redis (or custom) lock store. ``GONGYOU_ACTIONS_WORKERS``
+(default 1) does the same for the stateless action server.
 """
 from __future__ import annotations
 
@@ -42,15 +50,60 @@ class Service:
 WECHAT_ENV = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_AES_KEY")
 
 
+CLUSTER_ENDPOINTS = "deploy/endpoints.cluster.yml"
+MAX_DEFAULT_WORKERS = 4
+
+
+def redis_configured() -> bool:
+    """True when a Redis lock store is configured (``REDIS_HOST``): several Rasa workers may run."""
+    return bool(os.environ.get("REDIS_HOST"))
+
+
+def endpoints_file() -> str:
+    """``deploy/endpoints.cluster.yml`` with Redis, else ``endpoints.yml``."""
+    return CLUSTER_ENDPOINTS if redis_configured() else "endpoints.yml"
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SystemExit(f"{name} must be at least 1, not {number}")
+    return number
+
+
+def rasa_workers() -> int:
+    """Sanic workers for the Rasa server: 1 without Redis (Rasa refuses more with its
+    in-memory lock store); with Redis ``GONGYOU_RASA_WORKERS``, default one per core (≤ 4)."""
+    if not redis_configured():
+        return 1
+    return _positive_int("GONGYOU_RASA_WORKERS", max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)))
+
+
+def actions_workers() -> int:
+    """Sanic workers for the action server (stateless): ``GONGYOU_ACTIONS_WORKERS``, default 1."""
+    return _positive_int("GONGYOU_ACTIONS_WORKERS", 1)
+
+
 def service_env() -> Dict[str, str]:
     """Environment shared by the children (quiet TensorFlow, project on the path)."""
+    redis = {"REDIS_PORT": os.environ.get("REDIS_PORT") or "6379", "REDIS_DB": os.environ.get("REDIS_DB") or "0"} \
+        if redis_configured() else {}
     return {
         **os.environ,
+        **redis,
         "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",
-        "ACTION_SERVER_URL": os.environ.get("ACTION_SERVER_URL", f"http://localhost:{ACTIONS_PORT}/webhook"),
-        "RASA_URL": os.environ.get("RASA_URL", f"http://localhost:{RASA_PORT}"),
+        # 127.0.0.1, not localhost: Rasa opens a new connection for every action call, and aiohttp
+        # resolves a host name in a thread each time (an IP address needs no lookup).
+        "ACTION_SERVER_URL": os.environ.get("ACTION_SERVER_URL", f"http://127.0.0.1:{ACTIONS_PORT}/webhook"),
+        "RASA_URL": os.environ.get("RASA_URL", f"http://127.0.0.1:{RASA_PORT}"),
         "GONGYOU_VAR_DIR": str(VAR_DIR),
         "DATABASE_URL": database_url(),
         "TRACKER_DATABASE_URL": tracker_database_url(),
@@ -68,15 +121,18 @@ def services(rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, web_p
             "actions",
             [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
             f"http://localhost:{actions_port}/health",
+            env={"SANIC_WORKERS": str(actions_workers())},
         ),
         Service(
             "rasa",
-            [python, "-m", "rasa", "run", "--model", str(MODEL_PATH), "--port", str(rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            # bot.rasa_server is `rasa` with the project's performance fixes (see there).
+            [python, "-m", "bot.rasa_server", "run", "--model", str(MODEL_PATH), "--port", str(rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", endpoints_file(),
              "--enable-api", "--auth-token", rasa_auth_token(), "--cors", "*",
              "--interface", HOST],
             f"http://localhost:{rasa_port}/",
-            env={"ACTION_SERVER_URL": f"http://localhost:{actions_port}/webhook"},
+            env={"ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+                 "SANIC_WORKERS": str(rasa_workers())},
         ),
     ]
     if with_web:
@@ -84,7 +140,7 @@ def services(rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, web_p
             "web",
             [python, "-m", "bot.web", "--port", str(web_port)],
             f"http://localhost:{web_port}/healthz",
-            env={"RASA_URL": f"http://localhost:{rasa_port}"},
+            env={"RASA_URL": f"http://127.0.0.1:{rasa_port}"},
         ))
     return out
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import Iterable, List
 
 from bot.settings import MODEL_HASH_PATH, MODEL_NAME, MODEL_PATH, MODELS_DIR, ROOT
+
+# How long the last training took (read by `make bench`; the model is never retrained there).
+TRAIN_RECORD_PATH = MODELS_DIR / f"{MODEL_NAME}.train.json"
 
 TRAINING_INPUTS = (
     "config.yml",
@@ -88,6 +93,14 @@ def _train_locked(force: bool) -> Path:
         sys.stderr.write(log_path.read_text(encoding="utf-8")[-4000:])
         raise SystemExit(f"Training failed; full log in {log_path}")
     MODEL_HASH_PATH.write_text(digest)
-    print(f"Trained in {time.monotonic() - started:.0f} s → {MODEL_PATH.relative_to(ROOT)} "
+    seconds = time.monotonic() - started
+    log_text = log_path.read_text(encoding="utf-8", errors="replace")
+    TRAIN_RECORD_PATH.write_text(json.dumps({
+        "seconds": round(seconds, 1), "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), "fingerprint": digest,
+        "cpus": os.cpu_count(),
+        # Rasa reuses unchanged components from its cache (.rasa/): such a run is shorter than a full one.
+        "restored_from_cache": sorted(set(re.findall(r"Restored component '(\w+)'", log_text))),
+    }, indent=2) + "\n")
+    print(f"Trained in {seconds:.0f} s → {MODEL_PATH.relative_to(ROOT)} "
           f"({MODEL_PATH.stat().st_size / 1e6:.1f} MB); log in {log_path.relative_to(ROOT)}")
     return MODEL_PATH

@@ -73,6 +73,27 @@ def figure_catalogue(data_dir: Path = DATA_DIR) -> Dict[str, Dict[str, str]]:
     return raw["keys"]
 
 
+_CATALOGUE_CACHE: Dict[Tuple[str, int, int], Dict[str, Dict[str, str]]] = {}
+
+
+def cached_figure_catalogue(data_dir: Path = DATA_DIR) -> Dict[str, Dict[str, str]]:
+    """:func:`figure_catalogue`, parsed once per version of the file (for every-turn lookups).
+
+    Parsing the YAML costs ~40 ms; answers read the labels several times per turn.
+    The cache key is the file's modification time and size, so an edited file is
+    read again. Callers must not modify the returned mapping.
+    """
+    path = data_dir / "figure_keys.yml"
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    found = _CATALOGUE_CACHE.get(key)
+    if found is None:
+        found = figure_catalogue(data_dir)
+        _CATALOGUE_CACHE.clear()
+        _CATALOGUE_CACHE[key] = found
+    return found
+
+
 def data_files(data_dir: Path = DATA_DIR) -> List[Path]:
     """Regulation and service-point files, in a stable order."""
     files: List[Path] = []

@@ -136,9 +136,9 @@ def _place_name(adcode: str) -> str:
 
 
 def _labels() -> Dict[str, Dict[str, str]]:
-    from knowledge.loader import figure_catalogue
+    from knowledge.loader import cached_figure_catalogue
 
-    return figure_catalogue()
+    return cached_figure_catalogue()
 
 
 def citation_of(provision: models.Provision) -> Citation:
@@ -172,16 +172,21 @@ def figures(session: Session, key_prefix: str, adcode: Optional[str] = None, on:
     F = models.Figure
     labels = _labels()
     key_filter = sa.or_(F.key == key_prefix, F.key.like(key_prefix.rstrip(".") + ".%"))
-    for code in region_index().lookup_chain(adcode):
-        rows = session.execute(
-            sa.select(F).options(joinedload(F.provision).joinedload(models.Provision.regulation))
-            .where(key_filter, F.jurisdiction == code, _valid_on(day))
-            .order_by(F.key, F.valid_from.desc())
-        ).scalars().unique().all()
-        if rows:
+    chain = region_index().lookup_chain(adcode)
+    # One query for the whole chain (not one per level): this runs many times per answer.
+    rows = session.execute(
+        sa.select(F).options(joinedload(F.provision).joinedload(models.Provision.regulation))
+        .where(key_filter, F.jurisdiction.in_(chain), _valid_on(day))
+        .order_by(F.key, F.valid_from.desc(), F.id)
+    ).scalars().unique().all()
+    by_place: Dict[str, List[models.Figure]] = {}
+    for row in rows:
+        by_place.setdefault(row.jurisdiction, []).append(row)
+    for code in chain:
+        if by_place.get(code):
             # One row per key: the newest valid one.
             seen: Dict[str, models.Figure] = {}
-            for row in rows:
+            for row in by_place[code]:
                 seen.setdefault(row.key, row)
             return [_figure_answer(r, labels) for r in seen.values()]
     return []
@@ -266,22 +271,23 @@ def service_points(session: Session, route: str, adcode: Optional[str] = None, l
                    ) -> List[ServicePointAnswer]:
     """The nearest service points of a route type: county, then city, province, national."""
     S = models.ServicePoint
-    out: List[ServicePointAnswer] = []
-    for code in region_index().lookup_chain(adcode):
-        rows = session.execute(
-            # A union's own imported or entered contacts come before the shipped ones.
-            sa.select(S).where(S.route == route, S.jurisdiction == code, S.active.is_(True))
-            .order_by((S.origin == models.ORIGIN_FILES).asc(), S.id)
-        ).scalars().all()
-        for row in rows:
-            out.append(ServicePointAnswer(
-                id=row.id, route=row.route, name=row.name, phone=row.phone, address=row.address, hours=row.hours,
-                url=row.url, jurisdiction=row.jurisdiction, jurisdiction_name=_place_name(row.jurisdiction),
-                verified=row.verified, note=row.note,
-            ))
-        if len(out) >= limit:
-            break
-    return out[:limit]
+    chain = region_index().lookup_chain(adcode)
+    # One query for the whole chain, then nearest level first.
+    rows = session.execute(
+        # A union's own imported or entered contacts come before the shipped ones.
+        sa.select(S).where(S.route == route, S.jurisdiction.in_(chain), S.active.is_(True))
+        .order_by((S.origin == models.ORIGIN_FILES).asc(), S.id)
+    ).scalars().all()
+    level = {code: i for i, code in enumerate(chain)}
+    rows = sorted(rows, key=lambda row: level[row.jurisdiction])  # stable: keeps the order within a level
+    return [
+        ServicePointAnswer(
+            id=row.id, route=row.route, name=row.name, phone=row.phone, address=row.address, hours=row.hours,
+            url=row.url, jurisdiction=row.jurisdiction, jurisdiction_name=_place_name(row.jurisdiction),
+            verified=row.verified, note=row.note,
+        )
+        for row in rows[:limit]
+    ]
 
 
 def local_minimum_wage(session: Session, adcode: Optional[str], on: Optional[date] = None,
