@@ -92,8 +92,9 @@ def actions_workers() -> int:
 
 def service_env() -> Dict[str, str]:
     """Environment shared by the children (quiet TensorFlow, project on the path)."""
-    redis = {"REDIS_PORT": os.environ.get("REDIS_PORT") or "6379", "REDIS_DB": os.environ.get("REDIS_DB") or "0"} \
-        if redis_configured() else {}
+    # deploy/endpoints.cluster.yml names all four; an unset one would stop Rasa (empty password: none).
+    redis = {"REDIS_PORT": os.environ.get("REDIS_PORT") or "6379", "REDIS_DB": os.environ.get("REDIS_DB") or "0",
+             "REDIS_PASSWORD": os.environ.get("REDIS_PASSWORD", "")} if redis_configured() else {}
     return {
         **os.environ,
         **redis,

@@ -248,9 +248,10 @@ def test_the_cluster_endpoints_name_a_redis_lock_store_rasa_accepts_for_workers(
 
     for name, value in {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
                         "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
-                        "TRACKER_DATABASE_URL": "sqlite:///tracker.db", "SANIC_WORKERS": "2"}.items():
+                        "TRACKER_DATABASE_URL": "sqlite:///tracker.db", "SANIC_WORKERS": "2",
+                        "REDIS_PASSWORD": ""}.items():
         clean_env.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(Path(__file__).resolve().parents[2] / "deploy" /
                                                       "endpoints.cluster.yml"))
-    assert endpoints.lock_store.type == "redis"
+    assert endpoints.lock_store.type == "bot.lock_store.AtomicRedisLockStore"  # a custom lock store: Rasa allows workers
     assert number_of_sanic_workers(endpoints.lock_store) == 2
