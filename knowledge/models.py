@@ -52,7 +52,7 @@ class Regulation(Base):
     jurisdiction = sa.Column(sa.String(32), sa.ForeignKey("regions.adcode"), nullable=False, index=True)
     effective = sa.Column(sa.Date, nullable=False)
     url = sa.Column(sa.String(500))
-    source = sa.Column(sa.String(500), nullable=False)
+    source = sa.Column(sa.Text, nullable=False)
     origin = sa.Column(sa.String(16), nullable=False, default=ORIGIN_FILES)
     origin_file = sa.Column(sa.String(300))
 
@@ -119,7 +119,7 @@ class ServicePoint(Base):
     hours = sa.Column(sa.String(200))
     url = sa.Column(sa.String(500))
     verified = sa.Column(sa.Date)
-    source = sa.Column(sa.String(500))
+    source = sa.Column(sa.Text)
     note = sa.Column(sa.Text)
     origin = sa.Column(sa.String(16), nullable=False, default=ORIGIN_FILES)
     active = sa.Column(sa.Boolean, nullable=False, default=True)

@@ -174,3 +174,19 @@ def test_staff_entries_survive_a_reload(engine, data_dir):
     load_into(engine, data_dir)
     with Session(engine, future=True) as s:
         assert [p.name for p in queries.service_points(s, "union", "320800")] == ["淮安市总工会职工服务中心"]
+
+
+def test_every_loaded_text_fits_its_column_as_postgresql_would_enforce(db):
+    """SQLite ignores VARCHAR lengths; PostgreSQL (scale-out) refuses the whole load."""
+    import sqlalchemy as sa
+
+    from knowledge import models
+
+    too_long = []
+    for cls in (models.Region, models.Regulation, models.Provision, models.Figure, models.ServicePoint):
+        for column in cls.__table__.columns:
+            if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Text) and column.type.length:
+                longest = db.execute(sa.select(sa.func.max(sa.func.length(column)))).scalar() or 0
+                if longest > column.type.length:
+                    too_long.append(f"{cls.__tablename__}.{column.name}: {longest} > {column.type.length}")
+    assert not too_long
