@@ -153,6 +153,14 @@ def _is_pay_period(entity: Dict[str, Any], raw: str) -> bool:
     return bool(re.fullmatch(r"(?:每|一)个?月", span.strip())) and bool(_PAY_AFTER.match(raw[end:]))
 
 
+def _is_question(entity: Dict[str, Any], raw: str) -> bool:
+    """"年假有几天", "干了多久": a question about a length of time, not a length given."""
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return False
+    return bool(re.search(r"几|多少|多久|多长", raw[start:end]))
+
+
 def _months_slot(topic: Optional[str], text: str, requested: Optional[str]) -> Optional[str]:
     if requested in MONTH_FACTS:
         return requested
@@ -193,7 +201,7 @@ def extract(message: Dict[str, Any], topic: Optional[str], requested: Optional[s
             found[_money_slot(topic, text, requested)] = float(e["value"])
     raw = message.get("text") or ""
     for e in _entities(message, "duration"):
-        if _is_pay_period(e, raw):
+        if _is_pay_period(e, raw) or _is_question(e, raw):
             continue
         if isinstance(e.get("value"), (int, float)):
             slot = _months_slot(topic, text, requested)

@@ -121,3 +121,10 @@ def test_a_bare_wage_answer_inside_the_form_is_used_in_the_calculation(servers, 
     # Three years at 8,000 a month: N = 3 months' pay, 24,000 yuan (2N 48,000 if unlawful).
     assert "24,000" in text or "24000" in text or "48,000" in text or "48000" in text, text
     assert "厦门" in text, text
+
+
+def test_asking_how_many_days_of_annual_leave_is_not_read_as_a_length_of_service(servers, sender):
+    text = servers.text(sender, "年假有几天")
+    text += "\n" + servers.text(sender, "江苏淮安")
+    assert "年休假：0天" not in text and "0天" not in text.replace("10天", "").replace("20天", ""), text
+    assert "几年" in text or "工作" in text, text  # it asks how long the worker has worked

@@ -132,3 +132,11 @@ def test_a_month_named_as_the_pay_period_is_not_a_length_of_service():
         {"entity": "duration", "value": 1.0, "start": 2, "end": 5},
         {"entity": "money", "value": 3000.0, "start": 9, "end": 13}]}
     assert extract(message, "dismissal", None) == {"service_months": 1.0, "monthly_wage": 3000.0}
+
+
+def test_a_question_about_how_long_is_not_a_length_given():
+    from actions.facts import extract
+
+    message = {"text": "年假有几天", "intent": {"name": "leave"}, "entities": [
+        {"entity": "duration", "value": 0.1, "start": 3, "end": 5}]}
+    assert "work_years" not in extract(message, "leave", None)
