@@ -169,18 +169,12 @@ def _post_json(url: str, body: Dict[str, Any], timeout: float = 10) -> Any:
         return json.loads(response.read().decode())
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status < 500
-    except Exception:  # noqa: BLE001 - not up yet
-        return False
-
-
 def wait_first_reply(rest_url: str, text: str, started: float, processes: Sequence[subprocess.Popen],
                      also_healthy: Sequence[str] = (), timeout: float = 420) -> float:
     """Seconds from ``started`` until the REST channel answers ``text`` with at least one message
     (and every URL in ``also_healthy`` answers); raises if a process exits or time runs out."""
+    from bot.serve import answers as serve_answers
+
     deadline = started + timeout
     sender = "bench-coldstart-" + uuid.uuid4().hex[:8]
     while time.perf_counter() < deadline:
@@ -190,7 +184,7 @@ def wait_first_reply(rest_url: str, text: str, started: float, processes: Sequen
         try:
             # A long timeout: the first message after loading is slow, and an abandoned request
             # would be cancelled in Rasa and retried, counting the wrong reply.
-            if all(_healthy(u) for u in also_healthy) and _post_json(rest_url, {"sender": sender, "message": text},
+            if all(serve_answers(u) for u in also_healthy) and _post_json(rest_url, {"sender": sender, "message": text},
                                                                      timeout=180):
                 return time.perf_counter() - started
         except (urllib.error.URLError, ConnectionError, OSError, ValueError):

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -95,14 +94,6 @@ def ensure_packages() -> Dict[str, Path]:
         if not path or not os.path.exists(path):
             raise RuntimeError(f"{name} is not installed and apt could not install it")
     return {"pg_bin": Path(pg), "redis": Path(redis), "nginx": Path(nginx)}  # type: ignore[arg-type]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status < 500
-    except Exception:  # noqa: BLE001 - not up yet
-        return False
 
 
 def _wait_tcp(port: int, process: subprocess.Popen, name: str, timeout: float = 60.0) -> None:

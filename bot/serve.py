@@ -146,7 +146,8 @@ def services(rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, web_p
     return out
 
 
-def _ready(url: str) -> bool:
+def answers(url: str) -> bool:
+    """True when ``url`` answers below HTTP 500 within 2 s (a service's health check)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status < 500
@@ -175,7 +176,7 @@ def wait_ready(items: List[Service], timeout: float = 240.0) -> None:
             assert service.process is not None
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
-            if _ready(service.health_url):
+            if answers(service.health_url):
                 pending.remove(service)
         if pending and time.monotonic() > deadline:
             raise TimeoutError("not ready in time: " + ", ".join(s.name for s in pending))
