@@ -56,6 +56,11 @@ PROVINCIAL: Dict[str, str] = {
     "paternity_leave.days": "陪产假天数",
     "high_temp_allowance": "高温津贴标准",
 }
+# A figure the province sets in months (河南's maternity and nursing leave) answers the same question.
+IN_MONTHS: Dict[str, Sequence[str]] = {
+    "maternity_leave.total_days": ("maternity_leave.extra_months",),
+    "paternity_leave.days": ("paternity_leave.months",),
+}
 MAX_PROVISIONS = 3
 
 
@@ -207,9 +212,7 @@ def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optiona
             continue
         if not adcode:
             continue
-        # A figure the province sets in months (河南's maternity and nursing leave) answers the same question.
-        alternatives = (prefix,) + ((prefix.rsplit(".", 1)[0] + ".extra_months",) if prefix == "maternity_leave.total_days"
-                                    else (prefix.rsplit(".", 1)[0] + ".months",) if prefix == "paternity_leave.days" else ())
+        alternatives = (prefix, *IN_MONTHS.get(prefix, ()))
         local = [f for p in alternatives for f in _figures(session, p, adcode, day, memo) if f.jurisdiction != "000000"]
         if not local:
             answer.unknown.append(prefix)

@@ -230,11 +230,12 @@ def provisions(session: Session, topic: str, adcode: Optional[str] = None, on: O
 
     rows.sort(key=lambda p: (not mentions(p), order[p.regulation.jurisdiction], p.id))
     labels = _labels()
-    out = []
-    for row in rows[:limit]:
-        figs = tuple(_figure_answer(f, labels) for f in row.figures if f.area_of is None and f.valid_on(day))
-        out.append(ProvisionAnswer(row.id, row.topic, row.summary, citation_of(row), figs))
-    return out
+    return [_provision_answer(row, labels, day) for row in rows[:limit]]
+
+
+def _provision_answer(row: models.Provision, labels: Dict[str, Dict[str, str]], day: date) -> ProvisionAnswer:
+    figs = tuple(_figure_answer(f, labels) for f in row.figures if f.area_of is None and f.valid_on(day))
+    return ProvisionAnswer(row.id, row.topic, row.summary, citation_of(row), figs)
 
 
 def provisions_naming(session: Session, phrases: Sequence[str], adcode: Optional[str] = None,
@@ -253,9 +254,7 @@ def provisions_naming(session: Session, phrases: Sequence[str], adcode: Optional
     order = {code: i for i, code in enumerate(chain)}
     rows.sort(key=lambda p: (order[p.regulation.jurisdiction], p.id))
     labels = _labels()
-    return [ProvisionAnswer(row.id, row.topic, row.summary, citation_of(row),
-                            tuple(_figure_answer(f, labels) for f in row.figures if f.area_of is None and f.valid_on(day)))
-            for row in rows[:limit]]
+    return [_provision_answer(row, labels, day) for row in rows[:limit]]
 
 
 def provision(session: Session, provision_id: str) -> Optional[ProvisionAnswer]:
