@@ -32,8 +32,10 @@ RUN pip install --no-deps --no-build-isolation -e . \
 
 USER gongyou
 
-# A Rasa server (channels only) by default; docker-compose.yml sets the command of each
-# service (the Rasa servers there also get the HTTP API, guarded by $RASA_AUTH_TOKEN).
+# A Rasa server by default, through the same launcher as `make run` (bot.serve.rasa_command);
+# docker-compose.yml sets the command of each service. The HTTP API is guarded by
+# $RASA_AUTH_TOKEN, which the launcher reads itself (it is never on the command line).
 EXPOSE 5005 5055 8080
-CMD ["python", "-m", "rasa", "run", "--model", "models/gongyou.tar.gz", "--port", "5005", \
-     "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.cluster.yml"]
+CMD ["python", "-m", "bot.rasa_server", "run", "--model", "models/gongyou.tar.gz", "--port", "5005", \
+     "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.cluster.yml", \
+     "--enable-api", "--cors", "*", "--interface", "0.0.0.0"]

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from sqlalchemy.orm import Session
 
 from actions.facts import SKIP
-from knowledge import queries
+from knowledge import clock, queries
 from knowledge.calculators import CalcResult, CalculationError, Rules
 from knowledge.calculators.annual_leave import annual_leave
 from knowledge.calculators.compensation import compensation
@@ -25,7 +25,6 @@ from knowledge.regions import region_index
 from knowledge.router import Referral, route_case
 from knowledge.search import phrases_in
 from knowledge.taxonomy import ROUTES, TOPICS
-from knowledge.text.quantities import today_in_china
 
 # Figures shown with each topic (key prefixes).
 TOPIC_FIGURES: Dict[str, Sequence[str]] = {
@@ -140,9 +139,10 @@ def calculation(session: Session, topic: str, facts: Dict[str, Any], adcode: Opt
         if topic == "overtime" and "monthly_wage" in f and (f.get("workday_overtime_hours") or f.get("rest_day_overtime_hours")):
             return overtime_pay(rules, f["monthly_wage"], f.get("workday_overtime_hours") or 0,
                                 f.get("rest_day_overtime_hours") or 0)
+        start = _as_date(f.get("start_date"))
         if topic == "labor_contract" and f.get("contract_status") in ("unsigned", "expired") and \
-                _as_date(f.get("start_date")) and "monthly_wage" in f:
-            return double_wage(rules, _as_date(f["start_date"]), f["monthly_wage"], today=on)
+                start and "monthly_wage" in f:
+            return double_wage(rules, start, f["monthly_wage"], today=on)
         if topic == "maternity_protection" and adcode:
             return maternity_leave(rules)
         if topic == "leave" and "work_years" in f:
@@ -176,7 +176,7 @@ def deadlines(session: Session, topic: str, facts: Dict[str, Any], adcode: Optio
 def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optional[str] = None,
             on: Optional[date] = None, question: str = "") -> Answer:
     """All messages answering ``topic`` for the place and facts given (``question``: what the worker asked)."""
-    day = on or today_in_china()
+    day = on or clock.today()
     answer = Answer()
     where = place_name(adcode)
     label = TOPICS.get(topic, topic)

@@ -123,7 +123,8 @@ class ActionHandoffFinish(Action):
                 logger.error("could not record callback consent for %s", reference)
         levels = service_levels()
         if phone:
-            text = (f"好的，工作人员会在{levels['callback_within']}（{levels['office_hours']}）打 {phone[:3]}****{phone[-4:]} 联系您，"
+            masked = f"{phone[:3]}****{phone[-4:]}"
+            text = (f"好的，工作人员会在{levels['callback_within']}（{levels['office_hours']}）打 {masked} 联系您，"
                     f"案件编号 {reference}。号码只用于这次回电。")
         else:
             text = f"好的，不留电话。您可以随时拨打热线并报案件编号 {reference}，工作人员能直接看到您的情况。"

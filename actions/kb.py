@@ -74,7 +74,7 @@ def national_hotlines() -> List[queries.ServicePointAnswer]:
 
     With the database down they come from the data file, so a worker is never left without a number.
     """
-    out = []
+    out: List[queries.ServicePointAnswer] = []
     try:
         for route in hotlines.DEFAULT_ROUTES:
             out.extend(p for p in contacts(route, None, limit=1) if p.phone)

@@ -4,7 +4,7 @@ answer from the knowledge base."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -26,11 +26,12 @@ from actions.facts import (
     is_other_topic,
 )
 from actions.replies import hotline_text
+from knowledge import clock
 from knowledge.privacy import normalise_phone
 from knowledge.taxonomy import TOPICS
-from knowledge.text.quantities import today_in_china
 
 logger = logging.getLogger(__name__)
+Validator = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Dict[Text, Any]]
 
 # Conversation intents whose words are not answers to a fact question.
 # Replies up to this length that answer the question asked are answers, not a new topic.
@@ -154,7 +155,8 @@ class ValidateTriageForm(FormValidationAction):
         dispatcher.utter_message(text=problem)
         return {name: None}
 
-    def validate_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    def validate_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> Dict[Text, Any]:
         from knowledge.regions import region_index
 
         region = region_index().get(str(value)) if value and value != SKIP else None
@@ -167,13 +169,13 @@ class ValidateTriageForm(FormValidationAction):
             dispatcher.utter_message(text=f"{region.name}适用当地自己的劳动法律，我只能按内地的规定回答，请向当地劳工部门咨询。")
         return {"place": region.adcode}
 
-    def _number(self, name: str, low: float, high: float, problem: str):
-        def validate(value, dispatcher, tracker, domain):
+    def _number(self, name: str, low: float, high: float, problem: str) -> Validator:
+        def validate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
             ok = isinstance(value, (int, float)) and low <= float(value) <= high
             return self._check(name, float(value) if ok else value, dispatcher, ok, problem)
         return validate
 
-    def __getattr__(self, attr: str):
+    def __getattr__(self, attr: str) -> Validator:
         # validate_<fact> for the numeric, boolean and date facts, generated from their kind.
         if not attr.startswith("validate_"):
             raise AttributeError(attr)
@@ -190,7 +192,8 @@ class ValidateTriageForm(FormValidationAction):
             return lambda value, dispatcher, tracker, domain: self._check(
                 name, value, dispatcher, isinstance(value, bool), "请回答“是”或“不是”。")
         if name in DATE_FACTS:
-            def validate_date(value, dispatcher, tracker, domain):
+            def validate_date(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict[Text, Any]:
                 from datetime import date
 
                 try:
@@ -198,7 +201,7 @@ class ValidateTriageForm(FormValidationAction):
                 except ValueError:
                     return self._check(name, value, dispatcher, False, "日期没看懂，请写成“2024年5月1日”或“去年3月”。")
                 future_ok = name == "birth_date"
-                ok = future_ok or day <= today_in_china()
+                ok = future_ok or day <= clock.today()
                 return self._check(name, value, dispatcher, ok, "这个日期还没到，请再确认一下。")
             return validate_date
         if name in ("how_ended", "contract_status"):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import platform
@@ -42,9 +43,12 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from bot.debian import ensure_command
+from knowledge import clock
+from knowledge.settings import MODEL_PATH, Settings, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -180,7 +184,7 @@ def wait_first_reply(rest_url: str, text: str, started: float, processes: Sequen
     while time.perf_counter() < deadline:
         for process in processes:
             if process.poll() is not None:
-                raise RuntimeError(f"{process.args[:4]} exited with code {process.returncode} while starting")
+                raise RuntimeError(f"{process.args!r} exited with code {process.returncode} while starting")
         try:
             # A long timeout: the first message after loading is slow, and an abandoned request
             # would be cancelled in Rasa and retried, counting the wrong reply.
@@ -344,14 +348,14 @@ def _log_span(text: bytes) -> Optional[float]:
     stamps = _STAMP.findall(text)
     if len(stamps) < 2:
         return None
-    first, last = (datetime.strptime(s.decode(), "%Y-%m-%d %H:%M:%S") for s in (stamps[0], stamps[-1]))
+    first, last = (datetime.datetime.strptime(s.decode(), "%Y-%m-%d %H:%M:%S") for s in (stamps[0], stamps[-1]))
     return (last - first).total_seconds()
 
 
 def our_training() -> Dict[str, Any]:
     """How long our model took to train, as recorded when it was trained (never retrained here)."""
-    from bot.settings import MODEL_HASH_PATH, MODELS_DIR
     from bot.training import TRAIN_RECORD_PATH
+    from knowledge.settings import MODEL_HASH_PATH, MODELS_DIR
 
     out: Dict[str, Any] = {"seconds": None, "source": None}
     current_hash = MODEL_HASH_PATH.read_text().strip() if MODEL_HASH_PATH.exists() else None
@@ -404,7 +408,7 @@ def starter_project() -> Dict[str, Any]:
     if result.returncode != 0 or not models:
         raise RuntimeError(f"rasa init failed (exit {result.returncode}); see {work / 'init.log'}")
     meta = {"rasa_version": version, "init_seconds": round(seconds, 1), "train_log_seconds": _log_span(result.stdout),
-            "built": datetime.now().isoformat(timespec="seconds"), "model_mb": round(models[-1].stat().st_size / 1e6, 1)}
+            "built": clock.china_now().isoformat(timespec="seconds"), "model_mb": round(models[-1].stat().st_size / 1e6, 1)}
     (work / "bench-meta.json").write_text(json.dumps(meta, indent=2))
     if home.exists():
         shutil.rmtree(home)
@@ -413,10 +417,9 @@ def starter_project() -> Dict[str, Any]:
     return meta
 
 
-def measure_starter(levels: Sequence[int], duration: float, profile: bool) -> Dict[str, Any]:
+def measure_starter(levels: Sequence[int], duration: float, profile: bool, token: str) -> Dict[str, Any]:
     meta = starter_project()
     home = Path(meta["dir"])
-    token = os.environ["RASA_AUTH_TOKEN"]
     port = PORTS["starter"]
     base = f"http://localhost:{port}"
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -449,47 +452,25 @@ def measure_starter(levels: Sequence[int], duration: float, profile: bool) -> Di
 
 # -- 工友 -----------------------------------------------------------------------------
 
-def _set_env(values: Dict[str, Optional[str]]) -> Dict[str, Optional[str]]:
-    previous = {k: os.environ.get(k) for k in values}
-    for key, value in values.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    return previous
-
-
-def measure_ours(label: str, levels: Sequence[int], duration: float, profile: bool,
-                 env: Dict[str, Optional[str]]) -> Dict[str, Any]:
-    """Start the action server and Rasa server as ``bot.serve`` does (with ``env``) and measure them."""
+def measure_ours(label: str, levels: Sequence[int], duration: float, profile: bool, cfg: Settings) -> Dict[str, Any]:
+    """Start the action server and Rasa server as ``bot.serve`` does (with ``cfg``) and measure them."""
     from bot import serve
-    from bot.settings import MODEL_PATH
 
-    previous = _set_env(env)
-    try:
-        items = serve.services(PORTS["rasa"], PORTS["actions"], with_web=False)
-        workers = serve.rasa_workers()
-        endpoints = serve.endpoints_file()
-    finally:
-        _set_env(previous)
-    token = os.environ["RASA_AUTH_TOKEN"]
-    base = f"http://localhost:{PORTS['rasa']}"
+    items = serve.services(cfg, with_web=False)
+    token = cfg.rasa_auth_token()
+    base = f"http://localhost:{cfg.rasa_port}"
     rest = f"{base}/webhooks/rest/webhook"
-    _log(f"工友, {label}: {workers} Rasa worker(s), endpoints {endpoints}")
-    out: Dict[str, Any] = {"setup": label, "rasa_workers": workers, "endpoints": endpoints}
-    previous = _set_env(env)
-    try:
-        started = time.perf_counter()
-        for service in items:
-            serve.start(service, log_dir=str(RUN_DIR / "logs" / label))
-    finally:
-        _set_env(previous)
+    _log(f"工友, {label}: {cfg.rasa_workers} Rasa worker(s), endpoints {cfg.endpoints_file}")
+    out: Dict[str, Any] = {"setup": label, "rasa_workers": cfg.rasa_workers, "endpoints": cfg.endpoints_file}
+    started = time.perf_counter()
+    for service in items:
+        serve.start(service, cfg, log_dir=str(RUN_DIR / "logs" / label))
     try:
         pids = {s.name: s.process.pid for s in items if s.process}
         with PeakMemory(pids) as memory:
             out["cold_start_s"] = round(wait_first_reply(
                 rest, "你好", started, [s.process for s in items if s.process],
-                also_healthy=[f"http://localhost:{PORTS['actions']}/health"]), 1)
+                also_healthy=[f"http://localhost:{cfg.actions_port}/health"]), 1)
             _log(f"  cold start {out['cold_start_s']} s")
             warm_up(rest, OUR_CONVERSATIONS)
             out["parse"] = parse_latency(base, token, OUR_CONVERSATIONS)
@@ -499,8 +480,8 @@ def measure_ours(label: str, levels: Sequence[int], duration: float, profile: bo
         _log(f"  peak memory (MB): {out['peak_rss_mb']}")
         if profile:
             _log("  profiling single messages (model loaded in a separate process) …")
-            profile_env = {**serve.service_env(), **items[1].env,
-                           "TRACKER_DATABASE_URL": f"sqlite:///{RUN_DIR / 'tracker-profile.db'}"}
+            profile_cfg = cfg.with_values(tracker_database_url=f"sqlite:///{RUN_DIR / 'tracker-profile.db'}")
+            profile_env = {**serve.service_env(profile_cfg), **items[1].env}
             out["profile"] = profile_turns(MODEL_PATH, "ours", profile_env, endpoints="endpoints.yml", patched=True)
     finally:
         serve.stop(items)
@@ -509,20 +490,15 @@ def measure_ours(label: str, levels: Sequence[int], duration: float, profile: bo
 
 def start_redis() -> Optional[subprocess.Popen]:
     """A throw-away redis-server on loopback (installed with apt when missing); None if impossible."""
-    if not shutil.which("redis-server"):
-        _log("redis-server missing: apt-get install -y redis-server")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "redis-server"]
-        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not shutil.which("redis-server"):
+    try:
+        redis_server = ensure_command("redis-server", "redis-server")
+    except (RuntimeError, subprocess.CalledProcessError):
         return None
     port = PORTS["redis"]
     if not _port_free(port):
         raise RuntimeError(f"port {port} (bench redis) is in use")
     process = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+        [redis_server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
          "--daemonize", "no", "--dir", str(RUN_DIR)],
         stdout=open(RUN_DIR / "logs" / "redis.log", "ab"), stderr=subprocess.STDOUT)
     for _ in range(50):
@@ -533,7 +509,7 @@ def start_redis() -> Optional[subprocess.Popen]:
     return None
 
 
-def lookup_speed() -> Dict[str, Any]:
+def lookup_speed(database_url: str) -> Dict[str, Any]:
     """Staff look-ups (``gongyou lookup``), in process."""
     from knowledge.db import session_scope
     from knowledge.search import search
@@ -541,12 +517,12 @@ def lookup_speed() -> Dict[str, Any]:
     queries = ["江苏 产假", "深圳最低工资", "工伤认定 时限", "淮安 仲裁委 电话", "北京 婚假", "经济补偿 封顶", "仲裁时效",
                "农民工 法律援助", "上海 最低工资", "广东 高温津贴"]
     timings = []
-    with session_scope() as session:
-        search(session, "江苏 产假", on=date.today())  # warm the place matcher
+    with session_scope(database_url) as session:
+        search(session, "江苏 产假", on=clock.today())  # warm the place matcher
         for _ in range(5):
             for q in queries:
                 started = time.perf_counter()
-                search(session, q, on=date.today())
+                search(session, q, on=clock.today())
                 timings.append(time.perf_counter() - started)
     return {"n": len(timings), "p50_ms": _ms(_percentile(timings, 0.5)), "p95_ms": _ms(_percentile(timings, 0.95))}
 
@@ -728,16 +704,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     profile = not (args.skip_profile or args.quick)
 
-    # The bench's own databases and token, whatever `make run` is configured with: loading the
+    # The bench's own databases, ports and secrets, whatever `make run` is configured with: loading the
     # knowledge base and thousands of test conversations must never touch real data.
-    os.environ.update({
-        "GONGYOU_VAR_DIR": str(RUN_DIR), "DATABASE_URL": f"sqlite:///{RUN_DIR / 'gongyou.db'}",
-        "TRACKER_DATABASE_URL": f"sqlite:///{RUN_DIR / 'tracker.db'}",
-        "RASA_AUTH_TOKEN": "bench-" + secrets.token_hex(12)})
-    for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_DB", "SANIC_WORKERS"):
-        os.environ.pop(name, None)  # each set-up below says what it uses (GONGYOU_RASA_WORKERS is kept)
+    cfg = settings().with_values(
+        var_dir=RUN_DIR, database_url=f"sqlite:///{RUN_DIR / 'gongyou.db'}",
+        tracker_database_url=f"sqlite:///{RUN_DIR / 'tracker.db'}",
+        rasa_auth_token_env="bench-" + secrets.token_hex(12), action_secret_env="bench-" + secrets.token_hex(12),
+        rasa_port=PORTS["rasa"], actions_port=PORTS["actions"], rasa_url=f"http://127.0.0.1:{PORTS['rasa']}",
+        action_server_url=f"http://127.0.0.1:{PORTS['actions']}/webhook",
+        redis_host="", redis_port=6379, redis_db=0, now=None)
 
-    from bot.settings import MODEL_PATH
     from knowledge.db import session_scope, upgrade
     from knowledge.loader import load, read_data
 
@@ -748,14 +724,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ("rasa", "actions", "starter"):
         if not _port_free(PORTS[name]):
             raise SystemExit(f"port {PORTS[name]} ({name}) is in use: is another bench running?")
-    upgrade()
-    with session_scope() as session:
+    upgrade(cfg.database_url)
+    with session_scope(cfg.database_url) as session:
         load(session, read_data())
 
     with open("/proc/meminfo") as f:
         memory_gb = round(int(f.readline().split()[1]) / 1024 / 1024)
     results: Dict[str, Any] = {"meta": {
-        "measured": datetime.now().strftime("%Y-%m-%d %H:%M"), "host": platform.node() or "this machine",
+        "measured": clock.china_now().strftime("%Y-%m-%d %H:%M"), "host": platform.node() or "this machine",
         "cpus": os.cpu_count(), "memory_gb": memory_gb, "rasa": _rasa_version(), "python": platform.python_version(),
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()), "duration_s": duration, "levels": levels,
         "model_mb": round(MODEL_PATH.stat().st_size / 1e6, 1),
@@ -763,20 +739,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     results["training"] = our_training()
 
     if not args.skip_starter:
-        results["starter"] = measure_starter(levels, duration, profile)
-    results["single"] = measure_ours("single", levels, duration, profile, {"REDIS_HOST": None})
+        results["starter"] = measure_starter(levels, duration, profile, cfg.rasa_auth_token())
+    results["single"] = measure_ours("single", levels, duration, profile, cfg)
     if not args.skip_cluster:
         redis = start_redis()
         if redis is None:
             results["notes"].append("redis-server could not be started: the multi-worker set-up was not measured.")
         else:
             try:
-                results["cluster"] = measure_ours("cluster", levels, duration, False, {
-                    "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(PORTS["redis"]), "REDIS_DB": "0",
-                    "TRACKER_DATABASE_URL": f"sqlite:///{RUN_DIR / 'tracker-cluster.db'}"})
+                results["cluster"] = measure_ours("cluster", levels, duration, False, cfg.with_values(
+                    redis_host="127.0.0.1", redis_port=PORTS["redis"], redis_db=0,
+                    tracker_database_url=f"sqlite:///{RUN_DIR / 'tracker-cluster.db'}"))
             finally:
                 _stop([redis])
-    results["lookups"] = lookup_speed()
+    results["lookups"] = lookup_speed(cfg.database_url)
     results["comparison"] = comparisons(results)
     results["meta"]["bench_seconds"] = round(time.perf_counter() - bench_started)
     results["notes"].append(

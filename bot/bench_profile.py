@@ -32,7 +32,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List, Optional
 
 PARTS = ("nlu", "policies", "action_server", "action_handling", "tracker_store", "other")
 
@@ -131,7 +131,7 @@ async def _run(model: str, endpoints_path: str, conversations: List[List[str]], 
     return out
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--endpoints", default="")
@@ -141,16 +141,16 @@ def main(argv: List[str] = None) -> int:
     args = parser.parse_args(argv)
 
     from rasa.utils.log_utils import configure_structlog
-
     from rasa.utils.tensorflow import environment as tf_environment
 
     logging.basicConfig(level=logging.WARNING)
     configure_structlog(logging.INFO)  # as `rasa run` does by default: no debug output
     tf_environment.setup_tf_environment()  # TF_*_PARALLELISM_THREADS, as `rasa` does
     if args.patched:
-        from bot.rasa_server import apply_patches
+        from bot.rasa_server import apply_patches, configure_endpoints
 
         apply_patches()
+        configure_endpoints()
     from bot import bench
 
     conversations = bench.OUR_CONVERSATIONS if args.conversations == "ours" else bench.STARTER_CONVERSATIONS

@@ -9,8 +9,9 @@ from datetime import date
 
 def _cmd_kb_load(args: argparse.Namespace) -> int:
     from knowledge.db import session_scope, upgrade
-    from knowledge.loader import DataError, load, loaded_checksum, read_data
+    from knowledge.loader import DataError, data_files, load, loaded_checksum, read_data
 
+    print(f"Knowledge base: migrating the schema, then checking {len(data_files())} data files …", flush=True)
     upgrade()
     try:
         data = read_data()

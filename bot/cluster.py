@@ -29,15 +29,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from bot import serve
-from bot.settings import MODEL_PATH, ROOT
+from bot.debian import apt_install
+from knowledge.settings import MODEL_PATH, ROOT, Settings, settings
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
-CLUSTER_ENDPOINTS = "deploy/endpoints.cluster.yml"
 HOST = "127.0.0.1"
-APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
 
 
 # --- helpers -----------------------------------------------------------------
@@ -47,23 +46,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
-
-
-def apt_install(*packages: str) -> None:
-    """``apt-get install -y`` the Debian packages (``apt-get update`` first if the lists are stale).
-
-    Waits up to 10 minutes for the dpkg lock, since other jobs may be installing too.
-    """
-    command = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "--no-install-recommends",
-               *packages]
-    if subprocess.run(command, env=APT_ENV, stdout=subprocess.DEVNULL).returncode != 0:
-        for attempt in range(3):
-            update = subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-q"], env=APT_ENV,
-                                    stdout=subprocess.DEVNULL)
-            if update.returncode == 0:
-                break
-            time.sleep(5 * (attempt + 1))
-        subprocess.run(command, env=APT_ENV, stdout=subprocess.DEVNULL, check=True)
 
 
 def _postgres_bin() -> Optional[Path]:
@@ -106,7 +88,7 @@ def _wait_tcp(port: int, process: subprocess.Popen, name: str, timeout: float = 
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{name} not listening on {port} after {timeout:.0f} s")
+                raise TimeoutError(f"{name} not listening on {port} after {timeout:.0f} s") from None
             time.sleep(0.2)
 
 
@@ -140,6 +122,7 @@ class LocalCluster:
                  token: Optional[str] = None) -> None:
         self.log_dir = Path(log_dir)
         self.token = token or "scale-" + secrets.token_urlsafe(16)
+        self.action_secret = secrets.token_urlsafe(24)
         self.n_rasa, self.n_actions = rasa_servers, action_servers
         self.dir: Optional[Path] = None
         self.bins: Dict[str, Path] = {}
@@ -247,7 +230,7 @@ class LocalCluster:
         return time.monotonic() - started
 
     # the pieces
-    def _as_postgres(self) -> Dict[str, object]:
+    def _as_postgres(self) -> Dict[str, Any]:
         """Popen arguments that drop root to the postgres user (PostgreSQL refuses to run as root)."""
         if os.geteuid() != 0:
             return {}
@@ -309,8 +292,8 @@ class LocalCluster:
                                           stderr=subprocess.STDOUT)
         _wait_tcp(self.ports["redis"], self.redis, "redis-server")
 
-    def _env(self, name: str) -> Dict[str, str]:
-        """What every Gongyou process of the cluster gets (on top of bot.serve.service_env()).
+    def settings_for(self, name: str) -> Settings:
+        """The settings of one Gongyou process of the cluster (passed to it as its environment).
 
         Each process has its own var dir, as each container has in docker-compose.yml (the
         action servers' spool of cases not yet written, the web server's session secret).
@@ -318,53 +301,39 @@ class LocalCluster:
         assert self.dir is not None
         var_dir = self.dir / "var" / name
         var_dir.mkdir(parents=True, exist_ok=True)
-        return {
-            "GONGYOU_VAR_DIR": str(var_dir),
-            "DATABASE_URL": self.database_url,
-            "TRACKER_DATABASE_URL": self.tracker_database_url,
-            "REDIS_HOST": HOST,
-            "REDIS_PORT": str(self.ports["redis"]),
-            "REDIS_DB": "0",
-            "REDIS_PASSWORD": self.redis_password,
-            "RASA_AUTH_TOKEN": self.token,
-            "ACTION_SERVER_URL": f"{self.nginx_actions_url}/webhook",
-            "RASA_URL": self.nginx_url,
-        }
+        return settings().with_values(
+            var_dir=var_dir, database_url=self.database_url, tracker_database_url=self.tracker_database_url,
+            redis_host=HOST, redis_port=self.ports["redis"], redis_db=0, redis_password=self.redis_password,
+            rasa_auth_token_env=self.token, action_secret_env=self.action_secret, host=HOST, actions_host=HOST,
+            action_server_url=f"{self.nginx_actions_url}/webhook", rasa_url=self.nginx_url,
+            rasa_workers_env=1, now=None)
 
     def _load_knowledge(self) -> None:
         with open(self.log_dir / "kb-load.log", "ab") as log:
             subprocess.run([sys.executable, "-m", "bot.cli", "kb", "load"], cwd=ROOT,
-                           env={**serve.service_env(), **self._env("kb-load")}, stdout=log,
+                           env=serve.service_env(self.settings_for("kb-load")), stdout=log,
                            stderr=subprocess.STDOUT, check=True)
 
+    def _service(self, name: str, cfg: Settings, command: List[str], health: str) -> serve.Service:
+        service = serve.Service(name, command, health)
+        service.env = {**serve.service_env(cfg), "SANIC_WORKERS": "1"}
+        return service
+
     def _rasa_service(self, index: int) -> serve.Service:
-        port = self.ports[f"rasa{index}"]
         name = f"rasa-{'ab'[index] if index < 2 else index}"
-        return serve.Service(
-            name,
-            [sys.executable, "-m", "rasa", "run", "--model", str(MODEL_PATH), "--port", str(port),
-             "--interface", HOST, "--credentials", "credentials.yml", "--endpoints", CLUSTER_ENDPOINTS,
-             "--enable-api", "--auth-token", self.token, "--cors", "*"],
-            f"http://{HOST}:{port}/",
-            env=self._env(name),
-        )
+        cfg = self.settings_for(name).with_values(rasa_port=self.ports[f"rasa{index}"])
+        return self._service(name, cfg, serve.rasa_command(cfg, sys.executable, str(MODEL_PATH)),
+                             f"http://{HOST}:{cfg.rasa_port}/")
 
     def _actions_service(self, index: int) -> serve.Service:
-        port = self.ports[f"actions{index}"]
         name = f"actions-{'ab'[index] if index < 2 else index}"
-        return serve.Service(
-            name,
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-            f"http://{HOST}:{port}/health",
-            env={**self._env(name), "SANIC_HOST": HOST},  # rasa_sdk has no --interface; it reads SANIC_HOST
-        )
+        cfg = self.settings_for(name).with_values(actions_port=self.ports[f"actions{index}"])
+        return self._service(name, cfg, serve.actions_command(cfg, sys.executable),
+                             f"http://{HOST}:{cfg.actions_port}/health")
 
     def _web_service(self) -> serve.Service:
-        port = self.ports["web"]
-        return serve.Service(
-            "web", [sys.executable, "-m", "bot.web", "--host", HOST, "--port", str(port)],
-            f"http://{HOST}:{port}/healthz", env=self._env("web"),
-        )
+        cfg = self.settings_for("web").with_values(web_port=self.ports["web"])
+        return self._service("web", cfg, serve.web_command(cfg, sys.executable), f"http://{HOST}:{cfg.web_port}/healthz")
 
     def _start_nginx(self) -> None:
         assert self.dir is not None
@@ -422,7 +391,7 @@ def main() -> int:
     try:
         cluster.start()
         print(f"Ready in {cluster.timings['ready']:.0f} s.\n"
-              f"  nginx (REST, socket.io, web page) {cluster.nginx_url}\n"
+              f"  nginx (REST, WeChat, web page) {cluster.nginx_url}\n"
               f"  Rasa servers {', '.join(cluster.rasa_urls)} (token {cluster.token})\n"
               f"  action servers {', '.join(cluster.actions_urls)} (via nginx {cluster.nginx_actions_url})\n"
               f"  PostgreSQL {cluster.database_url}\n"

@@ -17,10 +17,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from bot.settings import MODEL_PATH, ROOT
+from knowledge.settings import MODEL_PATH, ROOT
 
 TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
 REPORTS = ROOT / "reports"
@@ -99,13 +98,13 @@ async def _final_entities() -> Dict[str, Any]:
             errors.append({"text": raw, "gold": sorted(gold), "predicted": sorted(predicted)})
     table = {}
     for kind, c in sorted(counts.items()):
-        p, r, f = _prf(c["tp"], c["fp"], c["fn"])
-        table[kind] = {"precision": p, "recall": r, "f1-score": f, "support": c["tp"] + c["fn"]}
-    place = Counter()
+        prec, rec, f1 = _prf(c["tp"], c["fp"], c["fn"])
+        table[kind] = {"precision": prec, "recall": rec, "f1-score": f1, "support": c["tp"] + c["fn"]}
+    place: Counter = Counter()
     for kind in PLACE_TYPES:
         place.update(counts.get(kind, Counter()))
-    p, r, f = _prf(place["tp"], place["fp"], place["fn"])
-    table["places (province+city+district)"] = {"precision": p, "recall": r, "f1-score": f,
+    prec, rec, f1 = _prf(place["tp"], place["fp"], place["fn"])
+    table["places (province+city+district)"] = {"precision": prec, "recall": rec, "f1-score": f1,
                                                 "support": place["tp"] + place["fn"]}
     (RESULTS / "final_entity_errors.json").write_text(json.dumps(errors, ensure_ascii=False, indent=1), encoding="utf-8")
     return table

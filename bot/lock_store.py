@@ -59,7 +59,7 @@ class AtomicRedisLockStore(RedisLockStore):
                     pipe.multi()
                     if lock.tickets:
                         # Expire the key with its last ticket, so a crashed server leaves nothing behind.
-                        ttl = max(1, math.ceil(max(t.expires for t in lock.tickets) - time.time()) + 1)
+                        ttl = max(1, math.ceil(max(t.expires for t in lock.tickets) - time.time()) + 1)  # noqa: TID251 - Rasa stamps tickets with time.time()
                         pipe.set(key, lock.dumps(), ex=ttl)
                     else:
                         pipe.delete(key)
@@ -72,7 +72,7 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             return self._transact(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
         except Exception as e:  # noqa: BLE001 - same contract as Rasa's LockStore.issue_ticket
-            raise LockError(f"Error while acquiring lock. Error:\n{e}")
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
 
     def update_lock(self, conversation_id: Text) -> None:
         self._transact(conversation_id, lambda lock: lock.remove_expired_tickets())

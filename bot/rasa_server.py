@@ -15,22 +15,28 @@ The fixes change no behaviour, only what is computed again and again:
   recursively, with ``inspect.isabstract`` on each): half the time of reading a
   conversation. The name → class map is now built once (and rebuilt when an
   unknown name appears, so events defined later are still found).
-* The SQL tracker store on SQLite (the default, one machine): Rasa opens a new
-  connection for every read and write and SQLite's default journal syncs the disk
-  several times per commit, 10-20 ms per message on a busy disk. Connections are
-  now kept in a pool and the file uses write-ahead logging with
-  ``synchronous=NORMAL`` (still crash-safe for the application; a power cut can
-  lose the last messages, never corrupt the file) and waits for locks instead
-  of failing when several Rasa workers share the file. Other databases
-  (PostgreSQL) are left as Rasa configures them.
 
-``bot.serve`` starts the Rasa server through this module; ``rasa run`` itself
-works too, only slower.
+It also fills in what the endpoints file leaves to the installation
+(:mod:`knowledge.settings`), so no secret is ever on a command line or in a file
+under version control:
+
+* the HTTP API token (``--auth-token``) with ``--enable-api``, read here, not
+  passed in the command line where ``ps`` shows it;
+* the action server's URL (``ACTION_SERVER_URL``), the shared secret header the
+  action server requires (``GONGYOU_ACTION_SECRET``) unless the endpoints file
+  sets one, and a short timeout for action calls (``GONGYOU_ACTION_TIMEOUT``,
+  default 4 s; Rasa waits five minutes): when an action call hangs the REST and
+  WeChat channels answer with the hotlines instead of leaving the worker waiting.
+
+Every deployment starts Rasa through this module (``make run``, the Dockerfile,
+docker-compose, the cluster test, the benchmark; ``tests/unit/test_launchers.py``
+checks it). Plain ``rasa run`` works in the project too (with the files' local
+defaults), only slower and without the action secret.
 """
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
 _applied = False
 
@@ -40,50 +46,12 @@ def _cached_validator(cls: type) -> Any:
     if validator is None:
         from jsonschema.validators import validator_for
 
-        schema = cls.action_response_format_spec()
+        schema = getattr(cls, "action_response_format_spec")()  # noqa: B009 - on RemoteAction subclasses
         validator_class = validator_for(schema)
         validator_class.check_schema(schema)  # once, as jsonschema.validate would on every call
         validator = validator_class(schema)
-        setattr(cls, "_gongyou_validator", validator)
+        setattr(cls, "_gongyou_validator", validator)  # noqa: B010 - a class attribute Rasa does not declare
     return validator
-
-
-def _is_sqlite_file(url: Any) -> bool:
-    text = str(url)
-    return text.startswith("sqlite") and ":memory:" not in text and text.rstrip("/") not in ("sqlite:", "sqlite")
-
-
-def _sqlite_tracker_pragmas(dbapi_connection: Any, connection_record: Any) -> None:  # noqa: ARG001
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _patch_sql_tracker_store() -> None:
-    import sqlalchemy as sa
-    from rasa.core import tracker_store
-
-    original_kwargs = tracker_store.create_engine_kwargs
-    original_init = tracker_store.SQLTrackerStore.__init__
-
-    def create_engine_kwargs(url: Any) -> Dict[Text, Any]:
-        kwargs = original_kwargs(url)
-        if _is_sqlite_file(url):
-            # SQLAlchemy 1.4 gives file databases a NullPool (connect per session); keep them.
-            kwargs.setdefault("poolclass", sa.pool.QueuePool)
-            kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
-        return kwargs
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        if _is_sqlite_file(self.engine.url):
-            sa.event.listen(self.engine, "connect", _sqlite_tracker_pragmas)
-            self.engine.dispose()  # the table-creating connection predates the pragmas
-
-    tracker_store.create_engine_kwargs = create_engine_kwargs
-    tracker_store.SQLTrackerStore.__init__ = __init__  # type: ignore[method-assign]
 
 
 def _patch_event_lookup() -> None:
@@ -113,7 +81,7 @@ def _patch_event_lookup() -> None:
         else:
             raise ValueError(f"Unknown event name '{type_name}'.")
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def apply_patches() -> None:
@@ -141,18 +109,58 @@ def apply_patches() -> None:
             raise e
         return True
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
-    _patch_sql_tracker_store()
+    RemoteAction._validate_action_result = _validate_action_result
     _patch_event_lookup()
     _applied = True
 
 
+ACTION_SECRET_HEADER = "X-Gongyou-Action-Secret"
+
+
+def configure_endpoints() -> None:
+    """Give the action endpoint the installation's URL, secret header and timeout (idempotent)."""
+    import rasa.core.actions.action as rasa_action
+    from rasa.core.utils import AvailableEndpoints
+
+    from knowledge.settings import settings
+
+    cfg = settings()
+    # RemoteAction passes this as the timeout of every action call.
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = cfg.action_timeout
+    read = AvailableEndpoints.read_endpoints
+    if getattr(read, "_gongyou", False):
+        return
+
+    def read_endpoints(cls: Any, endpoint_file: Text) -> AvailableEndpoints:
+        endpoints = read.__func__(cls, endpoint_file)
+        if endpoints.action is not None:
+            endpoints.action.url = cfg.action_server_url
+            headers = dict(endpoints.action.headers or {})
+            if not headers.get(ACTION_SECRET_HEADER):
+                headers[ACTION_SECRET_HEADER] = cfg.action_secret()
+            endpoints.action.headers = headers
+        return endpoints
+
+    read_endpoints._gongyou = True  # type: ignore[attr-defined]
+    AvailableEndpoints.read_endpoints = classmethod(read_endpoints)
+
+
+def with_auth_token(argv: List[str]) -> List[str]:
+    """``argv`` with ``--auth-token`` added for ``run --enable-api`` when it has none."""
+    if argv[:1] != ["run"] or "--enable-api" not in argv or "--auth-token" in argv or "-t" in argv:
+        return list(argv)
+    from knowledge.settings import settings
+
+    return [*argv, "--auth-token", settings().rasa_auth_token()]
+
+
 def main() -> None:
-    """Apply the fixes, then run Rasa's command line with our arguments."""
+    """Apply the fixes and settings, then run Rasa's command line with our arguments."""
     apply_patches()
+    configure_endpoints()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa", *with_auth_token(sys.argv[1:])]
     rasa_main()
 
 

@@ -11,20 +11,16 @@ start with ``GONGYOU_RETENTION_DAYS`` (default 90).
 """
 from __future__ import annotations
 
-import os
 import re
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
 
-from bot.settings import tracker_database_url
-from knowledge import cases
+from knowledge import cases, clock
 from knowledge.db import session_scope
-
-DEFAULT_DAYS = 90
+from knowledge.settings import settings
 
 
 def parse_age(text: str) -> timedelta:
@@ -40,7 +36,7 @@ def parse_age(text: str) -> timedelta:
 
 def retention_days() -> int:
     """``GONGYOU_RETENTION_DAYS``, default 90."""
-    return int(os.environ.get("GONGYOU_RETENTION_DAYS", str(DEFAULT_DAYS)))
+    return settings().retention_days
 
 
 @dataclass
@@ -52,12 +48,12 @@ class PurgeReport:
 
 def purge_conversations(older_than: timedelta, tracker_url: Optional[str] = None, dry_run: bool = False) -> tuple:
     """Delete every conversation whose newest event is older than ``older_than``; (conversations, events)."""
-    engine = sa.create_engine(tracker_url or tracker_database_url(), future=True)
+    engine = sa.create_engine(tracker_url or settings().tracker_database_url, future=True)
     try:
         if not sa.inspect(engine).has_table("events"):
             return 0, 0
         events = sa.Table("events", sa.MetaData(), autoload_with=engine)
-        cutoff = time.time() - older_than.total_seconds()
+        cutoff = clock.timestamp() - older_than.total_seconds()
         stale = (sa.select(events.c.sender_id).group_by(events.c.sender_id)
                  .having(sa.func.max(events.c.timestamp) < cutoff))
         with engine.begin() as conn:
@@ -79,5 +75,5 @@ def purge(older_than: timedelta, tracker_url: Optional[str] = None, dry_run: boo
     """Apply the retention period to conversations and to closed cases' callback numbers."""
     conversations, events = purge_conversations(older_than, tracker_url, dry_run)
     with session_scope() as session:
-        numbers = cases.forget_callback_numbers(session, datetime.utcnow() - older_than, dry_run=dry_run)
+        numbers = cases.forget_callback_numbers(session, clock.utcnow() - older_than, dry_run=dry_run)
     return PurgeReport(conversations, events, numbers)

@@ -3,6 +3,11 @@
 One Ctrl-C (SIGINT) or SIGTERM stops all three; if one of them dies the others
 are stopped too, so a half-running assistant never lingers.
 
+Every way of running Gongyou starts the same three commands (:func:`commands`):
+``make run`` here, the Dockerfile and ``docker-compose.yml``, the scale-out
+cluster (:mod:`bot.cluster`) and the benchmark. ``tests/unit/test_launchers.py``
+checks that they do.
+
 One Rasa process handles one message at a time (model inference and the dialogue
 run on one event loop). With ``REDIS_HOST`` set, the Rasa server uses
 ``deploy/endpoints.cluster.yml`` (Redis lock store, SQL tracker store) and runs
@@ -20,20 +25,14 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import IO, Dict, List, Optional
 
-from bot.settings import (
-    ACTIONS_PORT,
-    HOST,
-    MODEL_PATH,
-    RASA_PORT,
-    ROOT,
-    VAR_DIR,
-    WEB_PORT,
-    database_url,
-    rasa_auth_token,
-    tracker_database_url,
-)
+from knowledge.settings import MODEL_PATH, ROOT, Settings, settings
+
+# The launchers every deployment uses (python -m <module> …).
+RASA_LAUNCHER = "bot.rasa_server"
+ACTIONS_LAUNCHER = "bot.action_server"
+WEB_LAUNCHER = "bot.web"
 
 
 @dataclass
@@ -45,104 +44,52 @@ class Service:
     health_url: str
     env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
+    log: Optional[IO[bytes]] = None
 
 
-WECHAT_ENV = ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_AES_KEY")
+def rasa_command(cfg: Settings, python: str = "python", model: str = "models/gongyou.tar.gz") -> List[str]:
+    """The Rasa server: Rasa's own ``rasa run`` through :mod:`bot.rasa_server` (token read inside)."""
+    return [python, "-m", RASA_LAUNCHER, "run", "--model", model, "--port", str(cfg.rasa_port),
+            "--credentials", "credentials.yml", "--endpoints", cfg.endpoints_file,
+            "--enable-api", "--cors", "*", "--interface", cfg.host]
 
 
-CLUSTER_ENDPOINTS = "deploy/endpoints.cluster.yml"
-MAX_DEFAULT_WORKERS = 4
+def actions_command(cfg: Settings, python: str = "python") -> List[str]:
+    """The action server: rasa_sdk's server through :mod:`bot.action_server` (secret, bind address)."""
+    return [python, "-m", ACTIONS_LAUNCHER, "--port", str(cfg.actions_port)]
 
 
-def redis_configured() -> bool:
-    """True when a Redis lock store is configured (``REDIS_HOST``): several Rasa workers may run."""
-    return bool(os.environ.get("REDIS_HOST"))
+def web_command(cfg: Settings, python: str = "python") -> List[str]:
+    """The chat page, widget and staff console."""
+    return [python, "-m", WEB_LAUNCHER, "--host", cfg.host, "--port", str(cfg.web_port)]
 
 
-def endpoints_file() -> str:
-    """``deploy/endpoints.cluster.yml`` with Redis, else ``endpoints.yml``."""
-    return CLUSTER_ENDPOINTS if redis_configured() else "endpoints.yml"
-
-
-def _positive_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
-    if number < 1:
-        raise SystemExit(f"{name} must be at least 1, not {number}")
-    return number
-
-
-def rasa_workers() -> int:
-    """Sanic workers for the Rasa server: 1 without Redis (Rasa refuses more with its
-    in-memory lock store); with Redis ``GONGYOU_RASA_WORKERS``, default one per core (≤ 4)."""
-    if not redis_configured():
-        return 1
-    return _positive_int("GONGYOU_RASA_WORKERS", max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)))
-
-
-def actions_workers() -> int:
-    """Sanic workers for the action server (stateless): ``GONGYOU_ACTIONS_WORKERS``, default 1."""
-    return _positive_int("GONGYOU_ACTIONS_WORKERS", 1)
-
-
-def service_env() -> Dict[str, str]:
-    """Environment shared by the children (quiet TensorFlow, project on the path)."""
-    # deploy/endpoints.cluster.yml names all four; an unset one would stop Rasa (empty password: none).
-    redis = {"REDIS_PORT": os.environ.get("REDIS_PORT") or "6379", "REDIS_DB": os.environ.get("REDIS_DB") or "0",
-             "REDIS_PASSWORD": os.environ.get("REDIS_PASSWORD", "")} if redis_configured() else {}
+def service_env(cfg: Settings) -> Dict[str, str]:
+    """Environment of the children: this process's, with ``cfg`` written over it."""
     return {
         **os.environ,
-        **redis,
+        **cfg.child_env(),
         "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",
-        # 127.0.0.1, not localhost: Rasa opens a new connection for every action call, and aiohttp
-        # resolves a host name in a thread each time (an IP address needs no lookup).
-        "ACTION_SERVER_URL": os.environ.get("ACTION_SERVER_URL", f"http://127.0.0.1:{ACTIONS_PORT}/webhook"),
-        "RASA_URL": os.environ.get("RASA_URL", f"http://127.0.0.1:{RASA_PORT}"),
-        "GONGYOU_VAR_DIR": str(VAR_DIR),
-        "DATABASE_URL": database_url(),
-        "TRACKER_DATABASE_URL": tracker_database_url(),
-        # Rasa refuses unset ${VARS} in credentials.yml; an empty value leaves the WeChat channel off.
-        **{name: os.environ.get(name, "") for name in WECHAT_ENV},
     }
 
 
-def services(rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, web_port: int = WEB_PORT,
-             with_web: bool = True) -> List[Service]:
+def services(cfg: Optional[Settings] = None, with_web: bool = True) -> List[Service]:
     """The processes ``make run`` starts, in start order."""
+    cfg = cfg or settings()
     python = sys.executable
+    local = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
     out = [
-        Service(
-            "actions",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-            f"http://localhost:{actions_port}/health",
-            env={"SANIC_WORKERS": str(actions_workers())},
-        ),
-        Service(
-            "rasa",
-            # bot.rasa_server is `rasa` with the project's performance fixes (see there).
-            [python, "-m", "bot.rasa_server", "run", "--model", str(MODEL_PATH), "--port", str(rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", endpoints_file(),
-             "--enable-api", "--auth-token", rasa_auth_token(), "--cors", "*",
-             "--interface", HOST],
-            f"http://localhost:{rasa_port}/",
-            env={"ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
-                 "SANIC_WORKERS": str(rasa_workers())},
-        ),
+        Service("actions", actions_command(cfg, python),
+                f"http://{cfg.actions_host if cfg.actions_host not in ('0.0.0.0', '::') else '127.0.0.1'}"
+                f":{cfg.actions_port}/health",
+                env={"SANIC_WORKERS": str(cfg.actions_workers)}),
+        Service("rasa", rasa_command(cfg, python, str(MODEL_PATH)), f"http://{local}:{cfg.rasa_port}/",
+                env={"SANIC_WORKERS": str(cfg.rasa_workers)}),
     ]
     if with_web:
-        out.append(Service(
-            "web",
-            [python, "-m", "bot.web", "--port", str(web_port)],
-            f"http://localhost:{web_port}/healthz",
-            env={"RASA_URL": f"http://127.0.0.1:{rasa_port}"},
-        ))
+        out.append(Service("web", web_command(cfg, python), f"http://{local}:{cfg.web_port}/healthz"))
     return out
 
 
@@ -150,20 +97,19 @@ def answers(url: str) -> bool:
     """True when ``url`` answers below HTTP 500 within 2 s (a service's health check)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status < 500
+            return bool(response.status < 500)
     except Exception:
         return False
 
 
-def start(service: Service, log_dir: Optional[str] = None) -> None:
+def start(service: Service, cfg: Optional[Settings] = None, log_dir: Optional[str] = None) -> None:
     """Start one service (output to the terminal, or to ``log_dir/<name>.log``)."""
-    stdout = None
     if log_dir:
         os.makedirs(log_dir, exist_ok=True)
-        stdout = open(os.path.join(log_dir, f"{service.name}.log"), "ab")
+        service.log = open(os.path.join(log_dir, f"{service.name}.log"), "ab")
     service.process = subprocess.Popen(
-        service.command, cwd=ROOT, env={**service_env(), **service.env},
-        stdout=stdout, stderr=subprocess.STDOUT if stdout else None,
+        service.command, cwd=ROOT, env={**service_env(cfg or settings()), **service.env},
+        stdout=service.log, stderr=subprocess.STDOUT if service.log else None,
     )
 
 
@@ -196,27 +142,34 @@ def stop(items: List[Service], grace: float = 15.0) -> None:
                 service.process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 service.process.kill()
+                service.process.wait()
+        if service.log:
+            service.log.close()
+            service.log = None
 
 
 def run_forever() -> int:
     """``make run``: start everything, report the addresses, stop all on Ctrl-C or a crash."""
-    items = services()
+    cfg = settings()
+    items = services(cfg)
     started = time.monotonic()
 
-    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+    def _terminate(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
     try:
         for service in items:
-            start(service)
+            start(service, cfg)
+        print("Starting the action server, the Rasa server (loads the model, about 30 s) and the web server …",
+              flush=True)
         wait_ready(items)
         print(
             f"\n工友 is ready in {time.monotonic() - started:.0f} s:\n"
-            f"  chat page      http://localhost:{WEB_PORT}/\n"
-            f"  staff console  http://localhost:{WEB_PORT}/staff\n"
-            f"  REST channel   http://localhost:{RASA_PORT}/webhooks/rest/webhook\n"
-            f"  WeChat channel http://localhost:{RASA_PORT}/webhooks/wechat/webhook\n"
+            f"  chat page      http://localhost:{cfg.web_port}/\n"
+            f"  staff console  http://localhost:{cfg.web_port}/staff\n"
+            f"  REST channel   http://localhost:{cfg.rasa_port}/webhooks/rest/webhook\n"
+            f"  WeChat channel http://localhost:{cfg.rasa_port}/webhooks/wechat/webhook\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -15,15 +15,16 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge import models
+from knowledge import clock, models
 from knowledge.privacy import mask_pii
 from knowledge.regions import region_index
+from knowledge.settings import settings
 from knowledge.taxonomy import TOPICS
 
 logger = logging.getLogger(__name__)
@@ -43,14 +44,15 @@ _SPOOL_LOCK = threading.Lock()
 
 
 def spool_path() -> Path:
-    var_dir = Path(os.environ.get("GONGYOU_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
-    var_dir.mkdir(parents=True, exist_ok=True)
-    return var_dir / "pending_cases.jsonl"
+    """The file where cases wait while the database is unreachable."""
+    path = settings().spool_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def new_reference(today: Optional[date] = None) -> str:
     """GY-261124-7KQ4: date and four characters that are easy to read aloud."""
-    day = today or date.today()
+    day = today or clock.today()
     return f"GY-{day:%y%m%d}-" + "".join(secrets.choice(_ALPHABET) for _ in range(4))
 
 
@@ -69,7 +71,7 @@ class CaseDraft:
     callback_phone: Optional[str] = None
     consent: bool = False
     reference: str = field(default_factory=new_reference)
-    created_at: str = field(default_factory=lambda: datetime.utcnow().isoformat())
+    created_at: str = field(default_factory=lambda: clock.utcnow().isoformat())
 
     @property
     def urgency(self) -> str:
@@ -82,12 +84,13 @@ class CaseDraft:
 def summarise(topic: Optional[str], place_adcode: Optional[str], facts: Dict[str, Any], reason: str) -> str:
     """A one-paragraph summary an operator reads first."""
     parts = []
-    parts.append({"requested": "用户要求转人工", "emergency": "紧急情况", "misunderstood": "机器人多次未能理解"}.get(reason, reason))
+    reasons = {"requested": "用户要求转人工", "emergency": "紧急情况", "misunderstood": "机器人多次未能理解"}
+    parts.append(reasons.get(reason, reason))
     if topic:
         parts.append(f"问题：{TOPICS.get(topic, topic)}")
     if place_adcode and region_index().get(place_adcode):
         parts.append(f"地区：{region_index().full_name(place_adcode)}")
-    labels = {
+    labels: Dict[str, Tuple[str, Callable[[Any], str]]] = {
         "service_months": ("工作年限", lambda v: f"{v:g}个月"), "monthly_wage": ("月工资", lambda v: f"{v:g}元"),
         "arrears_months": ("拖欠时长", lambda v: f"{v:g}个月"), "amount_owed": ("拖欠金额", lambda v: f"{v:g}元"),
         "still_employed": ("是否在职", lambda v: "在职" if v else "已离职"),
@@ -117,7 +120,7 @@ def _insert(session: Session, draft: CaseDraft) -> models.Case:
         deadlines=draft.deadlines, summary=summarise(draft.topic, place, draft.facts, draft.reason),
         transcript=transcript, sender_id=draft.sender_id, channel=draft.channel,
         callback_phone=draft.callback_phone if draft.consent else None,
-        consent_at=datetime.utcnow() if draft.consent and draft.callback_phone else None,
+        consent_at=clock.utcnow() if draft.consent and draft.callback_phone else None,
         created_at=datetime.fromisoformat(draft.created_at),
     )
     session.add(case)
@@ -129,7 +132,7 @@ def _insert(session: Session, draft: CaseDraft) -> models.Case:
     return case
 
 
-def record_case(session_factory, draft: CaseDraft) -> str:
+def record_case(session_factory: sessionmaker, draft: CaseDraft) -> str:
     """Write the case; on database failure keep it in the spool. Returns the reference either way."""
     flush_spool(session_factory)
     for _ in range(3):
@@ -163,7 +166,7 @@ def spooled() -> int:
     return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
-def flush_spool(session_factory) -> int:
+def flush_spool(session_factory: sessionmaker) -> int:
     """Write spooled cases to the database; keep any that still fail. Returns how many were written."""
     path = spool_path()
     with _SPOOL_LOCK:
@@ -194,7 +197,7 @@ def update_callback(session: Session, reference: str, phone: Optional[str], cons
     if case is None:
         return False
     case.callback_phone = phone if consent and phone else None
-    case.consent_at = datetime.utcnow() if consent and phone else None
+    case.consent_at = clock.utcnow() if consent and phone else None
     session.add(models.CaseEvent(case_id=case.id, actor="bot", kind="consent",
                                  note="用户同意留下回电号码" if consent and phone else "用户不需要回电"))
     return True
@@ -211,7 +214,7 @@ def change_status(session: Session, case: models.Case, to_status: str, actor: st
 
 def add_note(session: Session, case: models.Case, actor: str, note: str) -> None:
     session.add(models.CaseEvent(case_id=case.id, actor=actor, kind="note", note=note))
-    case.updated_at = datetime.utcnow()
+    case.updated_at = clock.utcnow()
 
 
 def queue(session: Session, status: Optional[str] = None, topic: Optional[str] = None,

@@ -13,10 +13,9 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from knowledge import models
+from knowledge import clock, models
 from knowledge.queries import figures
 from knowledge.regions import region_index
-from knowledge.text.quantities import today_in_china
 
 # item → (column title, figure key prefix(es), or None for a regulation check)
 ITEMS: Dict[str, tuple] = {
@@ -55,7 +54,7 @@ def _wage_payment_cell(session: Session, adcode: str) -> Cell:
 
 def coverage(session: Session, on: Optional[date] = None) -> Dict[str, Dict[str, Cell]]:
     """For every mainland province: item → :class:`Cell` (only the province's own rows count)."""
-    day = on or today_in_china()
+    day = on or clock.today()
     table: Dict[str, Dict[str, Cell]] = {}
     for province in region_index().provinces():
         if not province.mainland:

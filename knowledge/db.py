@@ -5,30 +5,29 @@ default is a SQLite file under ``var/``.
 """
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from knowledge.settings import settings
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def default_url() -> str:
-    """$DATABASE_URL, else ``sqlite:///<var dir>/gongyou.db``."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    var_dir = Path(os.environ.get("GONGYOU_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
-    var_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{var_dir / 'gongyou.db'}"
+    """The installation's database (``DATABASE_URL``, else ``var/gongyou.db``; see :mod:`knowledge.settings`)."""
+    cfg = settings()
+    if cfg.database_url.startswith("sqlite"):
+        cfg.var_dir.mkdir(parents=True, exist_ok=True)
+    return cfg.database_url
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001 - SQLAlchemy event signature
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:  # noqa: ARG001 - SQLAlchemy event signature
     # WAL lets the console read while the action server writes; wait for locks instead of failing.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

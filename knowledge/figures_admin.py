@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import models
 from knowledge.loader import figure_catalogue
+from knowledge.places import resolve_place
 from knowledge.regions import region_index
 from knowledge.text.numbers import parse_number
 
@@ -27,7 +28,7 @@ def add_figure(session: Session, actor: str, key: str, place: str, value: str, v
     catalogue = figure_catalogue()
     if key not in catalogue:
         raise FigureError(f"没有“{key}”这个数据项")
-    region = region_index().resolve(place.strip()) if place.strip() not in ("全国", "000000") else None
+    region = resolve_place(place.strip()) if place.strip() not in ("全国", "000000") else None
     jurisdiction = "000000" if place.strip() in ("全国", "000000") else (region.adcode if region else None)
     if jurisdiction is None:
         raise FigureError(f"地区“{place}”无法识别")

@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from knowledge import models
-from knowledge.regions import NATIONAL, RegionIndex, region_index
+from knowledge.regions import NATIONAL, Region, RegionIndex, region_index
 from knowledge.taxonomy import ROUTES, TOPICS
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -45,7 +45,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: Dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -169,7 +169,7 @@ class _Validator:
             return None
         return region.adcode
 
-    def _resolve_area_name(self, text: str):
+    def _resolve_area_name(self, text: str) -> Optional[Region]:
         candidates = self.index.candidates(text)
         if len(candidates) == 1:
             return candidates[0]
@@ -213,7 +213,7 @@ class _Validator:
         if kind and kind not in KINDS:
             self.error(path, line, f"kind '{kind}' is not one of {sorted(KINDS)}")
         own_jurisdiction = self.jurisdiction(path, line, reg["jurisdiction"]) if "jurisdiction" in reg else jurisdiction
-        record = {
+        record: Dict[str, Any] = {
             "id": reg_id, "title": self.text(path, reg, "title"), "issuer": self.text(path, reg, "issuer"),
             "doc_number": self.text(path, reg, "doc_number", required=False), "kind": kind,
             "jurisdiction": own_jurisdiction, "effective": self.day(path, reg, "effective"),
@@ -244,7 +244,7 @@ class _Validator:
         if topic and topic not in TOPICS:
             self.error(path, line, f"topic '{topic}' is not a topic intent of the taxonomy")
         summary = self.text(path, prov, "summary")
-        record = {"id": prov_id, "article": self.text(path, prov, "article", required=False), "topic": topic,
+        record: Dict[str, Any] = {"id": prov_id, "article": self.text(path, prov, "article", required=False), "topic": topic,
                   "summary": summary, "figures": []}
         for fig in prov.get("figures") or []:
             checked = self.figure(path, fig, jurisdiction)
@@ -350,7 +350,7 @@ def sync_regions(session: Session, index: Optional[RegionIndex] = None) -> int:
     """Make the regions table match the division list (insert/update; never delete referenced rows)."""
     index = index or region_index()
     existing = {r.adcode: r for r in session.execute(sa.select(models.Region)).scalars()}
-    wanted = {NATIONAL: dict(name="全国", full_name="全国", level="national", parent_adcode=None,
+    wanted: Dict[str, Dict[str, Any]] = {NATIONAL: dict(name="全国", full_name="全国", level="national", parent_adcode=None,
                              longitude=None, latitude=None, mainland=True)}
     for region in index.by_code.values():
         wanted[region.adcode] = dict(

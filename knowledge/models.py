@@ -6,12 +6,27 @@ the 1.4 line that Rasa pins. Schema changes go through Alembic migrations in
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import registry, relationship
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
-Base = declarative_base()
+from knowledge import clock
+
+mapper_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """The declarative base, spelled out as a class so that type checkers see one."""
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+
+    def __init__(self, **kwargs: Any) -> None:
+        mapper_registry.constructor(self, **kwargs)
 
 # Where a row came from: the reviewed data files (replaced on every `kb load`),
 # or the staff console / CSV import (kept across loads, audited).
@@ -21,7 +36,8 @@ ORIGIN_IMPORT = "import"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Now, naive UTC, from the project's clock (column defaults)."""
+    return clock.utcnow()
 
 
 class Region(Base):

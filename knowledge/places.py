@@ -7,6 +7,7 @@ the right division when a name is shared (朝阳, 鼓楼区, 南山).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
@@ -107,7 +108,7 @@ class PlaceFinder:
         self.index = index or region_index()
         apply_to_jieba(self.index)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-        self.matcher = PhraseMatcher(self.nlp.vocab)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         names = self.index.names()
         self.matcher.add("PLACE", [self.nlp.make_doc(name) for name in names])
         self._abbreviations = {a for abbrs in self.index.abbreviations.values() for a in abbrs}
@@ -176,6 +177,19 @@ def place_finder() -> PlaceFinder:
 def find_places(text: str) -> List[PlaceMention]:
     """Place mentions in ``text`` (see :class:`PlaceFinder`)."""
     return place_finder().find(text)
+
+
+def resolve_place(text: str) -> Optional[Region]:
+    """A place written on its own ("淮安", "江苏淮安", "320800") as one region, or None."""
+    text = text.strip()
+    index = region_index()
+    if re.fullmatch(r"\d{6}(\d{6})?", text):
+        return index.get(text)
+    regions = index.candidates(text)
+    if len(regions) == 1 or (regions and regions[0].level != regions[1].level):
+        return regions[0]
+    found = [p for p in find_places(text) if p.region is not None]
+    return found[-1].region if found else None
 
 
 def most_specific(mentions: Sequence[PlaceMention]) -> Optional[Region]:

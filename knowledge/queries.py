@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from knowledge import models
+from knowledge import clock, models
 from knowledge.regions import NATIONAL, region_index
-from knowledge.text.quantities import today_in_china
 
 UNIT_TEXT = {
     "yuan": "元", "yuan_per_month": "元/月", "yuan_per_hour": "元/小时", "yuan_per_day": "元/天",
@@ -159,7 +158,7 @@ def _figure_answer(row: models.Figure, labels: Dict[str, Dict[str, str]]) -> Fig
     )
 
 
-def _valid_on(day: date):
+def _valid_on(day: date) -> Any:
     F = models.Figure
     return sa.and_(F.valid_from <= day, sa.or_(F.valid_to.is_(None), F.valid_to >= day))
 
@@ -168,7 +167,7 @@ def figures(session: Session, key_prefix: str, adcode: Optional[str] = None, on:
             ) -> List[FigureAnswer]:
     """Figures whose key is ``key_prefix`` or starts with ``key_prefix.``, valid on ``on``,
     from the most specific place on the chain that has any (county → … → national)."""
-    day = on or today_in_china()
+    day = on or clock.today()
     F = models.Figure
     labels = _labels()
     key_filter = sa.or_(F.key == key_prefix, F.key.like(key_prefix.rstrip(".") + ".%"))
@@ -216,7 +215,7 @@ def provisions(session: Session, topic: str, adcode: Optional[str] = None, on: O
     A provision counts if its regulation took effect on or before ``on``. Provisions whose summary
     or regulation title uses one of the ``mentioning`` phrases (what the worker typed) come first.
     """
-    day = on or today_in_china()
+    day = on or clock.today()
     P, R = models.Provision, models.Regulation
     chain = region_index().lookup_chain(adcode)
     rows = session.execute(
@@ -243,7 +242,7 @@ def provisions_naming(session: Session, phrases: Sequence[str], adcode: Optional
     """Provisions of any topic whose summary or regulation title uses one of ``phrases`` (local first)."""
     if not phrases:
         return []
-    day = on or today_in_china()
+    day = on or clock.today()
     P, R = models.Provision, models.Regulation
     chain = region_index().lookup_chain(adcode)
     named = sa.or_(*[sa.or_(P.summary.like(f"%{w}%"), R.title.like(f"%{w}%")) for w in phrases])

@@ -8,11 +8,10 @@ is found for 淮安经济技术开发区 questions because the zone's parent is 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-import importlib.util
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -154,19 +153,6 @@ class RegionIndex:
             if not parts or parts[-1] != region.name:
                 parts.append(region.name)
         return "".join(parts)
-
-    def resolve(self, text: str) -> Optional[Region]:
-        """Resolve a place written on its own ("淮安", "江苏淮安", "320800") to one region, or None."""
-        text = text.strip()
-        if re.fullmatch(r"\d{6}(\d{6})?", text):
-            return self.get(text)
-        regions = self.candidates(text)
-        if len(regions) == 1 or (regions and regions[0].level != regions[1].level):
-            return regions[0]
-        from knowledge.places import find_places  # local import: places needs this module
-
-        found = [p for p in find_places(text) if p.region is not None]
-        return found[-1].region if found else None
 
     def provinces(self) -> List[Region]:
         return sorted((r for r in self.by_code.values() if r.level == PROVINCE), key=lambda r: r.adcode)

@@ -18,12 +18,11 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, joinedload
 
-from knowledge import models, queries
+from knowledge import clock, models, queries
 from knowledge.places import find_places, most_specific
 from knowledge.regions import region_index
 from knowledge.taxonomy import ROUTES, TOPICS
 from knowledge.text.normalise import normalise_text
-from knowledge.text.quantities import today_in_china
 
 TERMS_FILE = Path(__file__).parent / "data" / "search_terms.yml"
 
@@ -98,7 +97,7 @@ def _match_terms(text: str) -> List[Term]:
 
 def search(session: Session, query: str, on: Optional[date] = None, limit: int = 12) -> SearchResult:
     """Answer a staff query: figures, contacts and provisions for the place it names."""
-    day = on or today_in_china()
+    day = on or clock.today()
     text = normalise_text(query)
     mentions = find_places(text)
     region = most_specific(mentions)
@@ -134,7 +133,8 @@ def search(session: Session, query: str, on: Optional[date] = None, limit: int =
             # Words typed that appear in the figure's own label (流产, 缴费年限, 起诉) point at it.
             in_label = min(1.0, 0.15 * sum(len(w) for w in result.matched if w in answer.label))
             items.append(SearchItem(
-                "figure", 3.0 - rank * 0.05 + local + 0.5 * max(0, agreement - 1) + in_label, f"{answer.jurisdiction_name} · {answer.label}",
+                "figure", 3.0 - rank * 0.05 + local + 0.5 * max(0, agreement - 1) + in_label,
+                f"{answer.jurisdiction_name} · {answer.label}",
                 f"{answer.value_text()}（{answer.valid_from.isoformat()}起）" + (f"；{answer.note}" if answer.note else ""),
                 answer.as_dict(),
             ))

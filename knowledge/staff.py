@@ -11,7 +11,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from knowledge import models
+from knowledge import clock, models
 
 ROLES = ("staff", "admin")
 MAX_FAILURES = 5
@@ -69,7 +69,7 @@ def add_user(session: Session, name: str, role: str, password: str) -> models.St
 
 def authenticate(session: Session, name: str, password: str, now: Optional[datetime] = None) -> models.StaffUser:
     """The user, if the password is right and the account is not locked; failures are counted."""
-    now = now or datetime.utcnow()
+    now = now or clock.utcnow()
     user = session.execute(sa.select(models.StaffUser).where(models.StaffUser.name == name.strip())).scalars().first()
     if user is None or not user.active:
         check_password(password, _dummy_hash())  # same cost whether or not the name exists

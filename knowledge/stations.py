@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import models
 from knowledge.loader import validate_service_point
+from knowledge.places import resolve_place
 from knowledge.regions import region_index
 
 COLUMNS = ("route", "jurisdiction", "name", "address", "phone", "hours", "url", "verified", "source", "note")
@@ -43,7 +44,7 @@ def _jurisdiction(value: str) -> Optional[str]:
     value = (value or "").strip()
     if value in ("000000", "全国"):
         return "000000"
-    region = region_index().get(value) if value.isdigit() else region_index().resolve(value)
+    region = region_index().get(value) if value.isdigit() else resolve_place(value)
     return region.adcode if region else None
 
 

@@ -32,6 +32,20 @@ os.environ.setdefault("WECHAT_API_BASE", f"http://localhost:{int(os.environ.get(
 TEST_PORTS = {"rasa": int(os.environ.get("TEST_RASA_PORT", "15005")),
               "actions": int(os.environ.get("TEST_ACTIONS_PORT", "15055")),
               "web": int(os.environ.get("TEST_WEB_PORT", "18080"))}
+os.environ.setdefault("RASA_PORT", str(TEST_PORTS["rasa"]))
+os.environ.setdefault("ACTIONS_PORT", str(TEST_PORTS["actions"]))
+os.environ.setdefault("WEB_PORT", str(TEST_PORTS["web"]))
+os.environ.setdefault("GONGYOU_HOST", "127.0.0.1")
+os.environ.setdefault("GONGYOU_ACTION_SECRET", "test-action-secret-" + uuid.uuid4().hex)
+
+# Every test runs on the same day, whatever the calendar says: the servers (GONGYOU_NOW) and
+# this process (the clock set below) answer deadlines and "current" figures as on TEST_NOW.
+# `tests/unit/test_any_date.py` runs the date-sensitive tests with the system clock moved.
+TEST_NOW = os.environ.setdefault("GONGYOU_NOW", "2026-11-28T10:00:00+08:00")
+
+from knowledge import clock  # noqa: E402 - after the environment it reads is set
+
+clock.set_now(TEST_NOW)
 
 
 def _fresh_test_var() -> None:
@@ -102,15 +116,15 @@ class Servers:
 def servers(kb_url) -> Iterator[Servers]:
     """The real action server, Rasa server and web server, started once for the session."""
     from bot import serve
-    from bot.settings import MODEL_PATH
+    from knowledge.settings import MODEL_PATH, settings
 
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test` (it trains the model first)")
-    items = serve.services(TEST_PORTS["rasa"], TEST_PORTS["actions"], TEST_PORTS["web"])
+    items = serve.services(settings())
     log_dir = ARTIFACTS / "logs"
     try:
         for service in items:
-            serve.start(service, log_dir=str(log_dir))
+            serve.start(service, settings(), log_dir=str(log_dir))
         serve.wait_ready(items, timeout=300)
         yield Servers(TEST_PORTS, items, log_dir)
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional
@@ -21,6 +20,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from knowledge.hotlines import emergency_numbers, national_hotlines
 from knowledge.privacy import install_log_masking
+from knowledge.settings import settings
 
 logger = logging.getLogger(__name__)
 # Channels are loaded after Rasa has set up logging: from here on its log masks personal numbers.
@@ -49,9 +49,10 @@ class RateLimiter:
         self.buckets: "OrderedDict[str, List[float]]" = OrderedDict()
 
     @classmethod
-    def from_env(cls) -> "RateLimiter":
+    def from_settings(cls) -> "RateLimiter":
         """``GONGYOU_RATE_PER_MINUTE`` (default 20) and ``GONGYOU_RATE_BURST`` (default 15)."""
-        return cls(float(os.environ.get("GONGYOU_RATE_PER_MINUTE", "20")), int(os.environ.get("GONGYOU_RATE_BURST", "15")))
+        cfg = settings()
+        return cls(cfg.rate_per_minute, cfg.rate_burst)
 
     def allow(self, sender: str, now: Optional[float] = None) -> bool:
         """Take one token for ``sender``; False when the bucket is empty."""
@@ -102,8 +103,8 @@ class DialogueGuard:
     """Runs one user message through the dialogue and makes sure something useful comes back."""
 
     def __init__(self, rate_limiter: Optional[RateLimiter] = None, watch: Optional[ActionServerWatch] = None):
-        self.rate_limiter = rate_limiter or RateLimiter.from_env()
-        self.watch = watch or ActionServerWatch(os.environ.get("ACTION_SERVER_URL"))
+        self.rate_limiter = rate_limiter or RateLimiter.from_settings()
+        self.watch = watch or ActionServerWatch(settings().action_server_url)
 
     def allow(self, sender: str) -> bool:
         return self.rate_limiter.allow(sender)

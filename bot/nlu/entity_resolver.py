@@ -37,7 +37,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge.places import PlaceMention, place_finder
+from knowledge.places import PlaceMention, place_finder, resolve_place
 from knowledge.regions import region_index
 from knowledge.text.quantities import (
     find_dates,
@@ -122,7 +122,7 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
                     labels[kind][value] = value
         # Synonyms whose word was never annotated still help (they are in data/nlu/synonyms.yml).
         for surface, value in training_data.entity_synonyms.items():
-            for kind, table in labels.items():
+            for table in labels.values():
                 if value in table.values():
                     table.setdefault(surface, value)
         self.synonyms = labels
@@ -258,7 +258,7 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
                 place[ENTITY_ATTRIBUTE_START], place[ENTITY_ATTRIBUTE_END] = mentions[i].start, mentions[i].end
                 out.append(place)
             return out
-        region = self.regions.resolve(self._span(text, entity))
+        region = resolve_place(self._span(text, entity))
         if region is None:
             return []  # not a place we know: better no place than a wrong one
         mention = PlaceMention(start, end, self._span(text, entity), region, (region,))

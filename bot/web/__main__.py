@@ -6,12 +6,14 @@ import argparse
 from aiohttp import web
 
 from bot.web.app import create_app
+from knowledge.settings import settings
 
 
 def main() -> None:
+    cfg = settings()
     parser = argparse.ArgumentParser(description="工友 web server (chat page and staff console)")
-    parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default=cfg.host)
+    parser.add_argument("--port", type=int, default=cfg.web_port)
     args = parser.parse_args()
     web.run_app(create_app(), host=args.host, port=args.port, print=None)
 

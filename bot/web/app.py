@@ -8,12 +8,13 @@ server cannot be reached come from the knowledge base (``/api/hotlines``).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Dict, List
 
 import aiohttp
 from aiohttp import web
+
+from knowledge.settings import settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 20000
@@ -91,7 +92,7 @@ async def _http_session(app: web.Application):
 def create_app() -> web.Application:
     """The web application (chat page at /, widget at /static/gongyou-widget.js)."""
     app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[security_headers])
-    app["rasa_url"] = os.environ.get("RASA_URL", "http://localhost:5005").rstrip("/")
+    app["rasa_url"] = settings().rasa_url
     app.cleanup_ctx.append(_http_session)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)

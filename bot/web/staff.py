@@ -12,10 +12,9 @@ import hmac
 import io
 import json
 import secrets
-import time
 from collections import Counter, defaultdict
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -23,8 +22,8 @@ import jinja2
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.settings import VAR_DIR
-from knowledge import models
+from knowledge import clock, models
+from knowledge.settings import settings
 from knowledge.taxonomy import TOPICS
 
 COOKIE = "gongyou_staff"
@@ -33,19 +32,15 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__)
                                autoescape=True)
 
 
-@lru_cache(maxsize=1)
-
 def _case(db, reference: str) -> Optional[models.Case]:
     """The case with this reference, or None."""
     return db.execute(sa.select(models.Case).where(models.Case.reference == reference)).scalars().one_or_none()
 
+
+@lru_cache(maxsize=1)
 def _secret() -> bytes:
-    path = VAR_DIR / "web-secret"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return bytes.fromhex(path.read_text().strip())
+    """The session-signing key (read once per process)."""
+    return settings().web_secret()
 
 
 def _sign(payload: Dict[str, Any]) -> str:
@@ -62,7 +57,7 @@ def _unsign(value: str) -> Optional[Dict[str, Any]]:
     if not hmac.compare_digest(mac, hmac.new(_secret(), body.encode(), hashlib.sha256).hexdigest()):
         return None
     payload = json.loads(base64.urlsafe_b64decode(body.encode()))
-    return payload if payload.get("exp", 0) > time.time() else None
+    return payload if payload.get("exp", 0) > clock.timestamp() else None
 
 
 def _db():
@@ -118,7 +113,7 @@ async def login(request: web.Request) -> web.Response:
         with _db() as db:
             user = authenticate(db, name, password)
             payload = {"uid": user.id, "name": user.name, "role": user.role,
-                       "csrf": secrets.token_urlsafe(24), "exp": int(time.time()) + SESSION_SECONDS}
+                       "csrf": secrets.token_urlsafe(24), "exp": int(clock.timestamp()) + SESSION_SECONDS}
     except AccountError as error:
         return render(request, "staff/login.html", http_status=401, error=str(error), name=name)
     response = web.HTTPFound("/staff/search")
@@ -224,7 +219,7 @@ async def case_status(request: web.Request) -> web.Response:
         try:
             change_status(db, case, str(form.get("to", "")), request["staff"]["name"], str(form.get("note") or "") or None)
         except ValueError as error:
-            raise web.HTTPFound(f"/staff/cases/{reference}?msg={error}")
+            raise web.HTTPFound(f"/staff/cases/{reference}?msg={error}") from None
     raise web.HTTPFound(f"/staff/cases/{reference}")
 
 

@@ -21,7 +21,7 @@ from knowledge.calculators.injury import disability_subsidy
 from knowledge.calculators.maternity import maternity_leave
 from knowledge.calculators.overtime import overtime_pay
 from knowledge.calculators.wage_arrears import wage_arrears
-from knowledge.regions import region_index
+from knowledge.places import resolve_place
 from knowledge.text.numbers import parse_number
 from knowledge.text.quantities import parse_date, parse_duration_months, parse_money
 
@@ -140,7 +140,7 @@ def run_calculator(session: Session, kind: str, params: Dict[str, str], on: Opti
     adcode = None
     place = params.pop("place", None)
     if place:
-        region = region_index().resolve(place)
+        region = resolve_place(place)
         if region is None:
             raise CalculationError(f"地区“{place}”无法识别，请写省市名称或行政区划代码")
         adcode = region.adcode

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Optional
 
 from knowledge.calculators.base import CalcResult, CalculationError, Rules, number, yuan
-from knowledge.text.quantities import today_in_china
 
 # The bands of cumulative working years are those of the keys (条例第三条): 1–10, 10–20, 20+.
 BANDS = ((20, "annual_leave.days.20y_plus"), (10, "annual_leave.days.10_20y"), (1, "annual_leave.days.1_10y"))
@@ -18,7 +17,7 @@ def annual_leave(rules: Rules, years: float, joined: Optional[date] = None, year
     """Annual leave for a worker with ``years`` of cumulative work, who joined this employer on ``joined``."""
     if years < 0:
         raise CalculationError("工作年限不能为负数")
-    year = year or today_in_china().year
+    year = year or rules.on.year
     steps = []
     if years < 1:
         steps.append("累计工作未满1年（连续工作12个月），还不能享受带薪年休假。")

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
-from knowledge import queries
+from knowledge import clock, queries
 from knowledge.queries import Citation, FigureAnswer
 
 
@@ -27,12 +27,16 @@ def number(value: float) -> str:
 
 
 class Rules:
-    """Figures for one place and date, remembering which provisions were used."""
+    """Figures for one place and date, remembering which provisions were used.
+
+    ``on`` is the day the question is asked as of (default: today in China, from the
+    project's clock): the figures valid then, and "today" in deadlines and double wages.
+    """
 
     def __init__(self, session: Session, adcode: Optional[str], on: Optional[date] = None):
         self.session = session
         self.adcode = adcode
-        self.on = on
+        self.on: date = on or clock.today()
         self.used: List[Citation] = []
 
     def _cite(self, answer: FigureAnswer) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
-from knowledge.calculators.base import CalcResult, CalculationError, Rules, number
-from knowledge.text.quantities import today_in_china
+from knowledge.calculators.base import CalcResult, CalculationError, Rules
 
 KINDS = ("arbitration", "wage_arbitration", "injury", "court")
 
@@ -29,10 +28,10 @@ def deadline(rules: Rules, kind: str, event: date, employment_ended: Optional[da
     """
     if kind not in KINDS:
         raise CalculationError(f"kind 应为 {' / '.join(KINDS)}")
-    today = today or today_in_china()
+    today = today or rules.on
     steps = []
-    warnings = []
-    details = {}
+    warnings: List[str] = []
+    details: Dict[str, Any] = {}
     if kind in ("arbitration", "wage_arbitration"):
         years = int(rules.value("arbitration.limitation_years"))
         if kind == "wage_arbitration" and employment_ended is None:
@@ -40,7 +39,7 @@ def deadline(rules: Rules, kind: str, event: date, employment_ended: Optional[da
                          f"{years}年内申请。")
             return CalcResult("deadline", "拖欠工资的仲裁时效", None, "", steps, rules.used, warnings,
                               {"no_limit_while_employed": True})
-        start = employment_ended if kind == "wage_arbitration" else event
+        start = employment_ended if kind == "wage_arbitration" and employment_ended else event
         last = _add_years(start, years) - timedelta(days=1)
         steps.append(f"仲裁时效为{years}年，从{'劳动关系终止' if kind == 'wage_arbitration' else '知道或应当知道权利被侵害'}之日"
                      f"（{start.isoformat()}）起算，最后一天约为 {last.isoformat()}。")
@@ -52,7 +51,8 @@ def deadline(rules: Rules, kind: str, event: date, employment_ended: Optional[da
         worker_years = int(rules.value("injury.worker_application_years"))
         employer_last = event + timedelta(days=employer_days)
         last = _add_years(event, worker_years) - timedelta(days=1)
-        steps.append(f"用人单位应在事故伤害发生（或确诊职业病）之日起{employer_days}日内申请工伤认定，即 {employer_last.isoformat()} 前。")
+        steps.append(f"用人单位应在事故伤害发生（或确诊职业病）之日起{employer_days}日内申请工伤认定，"
+                     f"即 {employer_last.isoformat()} 前。")
         steps.append(f"用人单位不申请的，本人或近亲属、工会可在{worker_years}年内申请，最后一天约为 {last.isoformat()}。")
         title = "工伤认定申请期限"
         employer = employer_last

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from typing import Optional
+from typing import List, Optional
 
 from knowledge.calculators.base import CalcResult, CalculationError, Rules, number, yuan
-from knowledge.text.quantities import today_in_china
 
 
 def _add_months(day: date, months: int) -> date:
@@ -35,7 +34,7 @@ def double_wage(rules: Rules, start: date, wage: float, signed: Optional[date] =
     """The extra month's wage owed for each month worked without a written contract."""
     if wage <= 0:
         raise CalculationError("月工资必须大于0")
-    today = today or today_in_china()
+    today = today or rules.on
     grace = int(rules.value("contract.written_deadline_months"))
     cap = rules.value("double_wage.max_months")
     open_ended_after = int(rules.value("contract.deemed_open_ended_months"))
@@ -44,13 +43,14 @@ def double_wage(rules: Rules, start: date, wage: float, signed: Optional[date] =
     last_possible = _add_months(start, open_ended_after) - timedelta(days=1)
     steps = [f"入职（用工）之日 {start.isoformat()}；用人单位应在{grace}个月内订立书面合同，"
              f"从 {first_day.isoformat()} 起未签合同的，每月应另付一倍工资。"]
-    warnings = []
+    warnings: List[str] = []
     if end < first_day:
         steps.append("签订书面合同的时间没有超过法定期限，不产生二倍工资。")
         return CalcResult("double_wage", "未签书面劳动合同的二倍工资差额", 0.0, "yuan", steps, rules.used, warnings)
     if end > last_possible:
         end = last_possible
-        steps.append(f"满{open_ended_after}个月仍未签书面合同的，视为已订立无固定期限劳动合同，二倍工资最多算到 {end.isoformat()}。")
+        steps.append(f"满{open_ended_after}个月仍未签书面合同的，视为已订立无固定期限劳动合同，"
+                     f"二倍工资最多算到 {end.isoformat()}。")
     months = min(_months_between(first_day, end), cap)
     amount = months * wage
     steps.append(f"应付二倍工资的期间：{first_day.isoformat()} 至 {end.isoformat()}，约{number(round(months, 2))}个月"

@@ -2,7 +2,7 @@
 (女职工劳动保护特别规定第七条, and the province's own regulation)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 from knowledge.calculators.base import CalcResult, CalculationError, Rules, number
 
@@ -11,7 +11,7 @@ def maternity_leave(rules: Rules, babies: int = 1, dystocia: bool = False,
                     miscarriage_months: Optional[float] = None) -> CalcResult:
     """Days of maternity leave for one birth (or a miscarriage after ``miscarriage_months`` of pregnancy)."""
     steps = []
-    warnings = []
+    warnings: List[str] = []
     if miscarriage_months is not None:
         key = "miscarriage_leave.4_months_plus_days" if miscarriage_months >= 4 else "miscarriage_leave.under_4_months_days"
         days = rules.value(key)
@@ -29,7 +29,8 @@ def maternity_leave(rules: Rules, babies: int = 1, dystocia: bool = False,
     if babies > 1:
         extra = rules.value("maternity_leave.multiple_birth_extra_days")
         days += extra * (babies - 1)
-        steps.append(f"多胞胎每多一个婴儿增加{number(extra)}天：{babies - 1} × {number(extra)} = {number(extra * (babies - 1))}天。")
+        steps.append(f"多胞胎每多一个婴儿增加{number(extra)}天："
+                     f"{babies - 1} × {number(extra)} = {number(extra * (babies - 1))}天。")
     local = rules.get("maternity_leave.extra_days")
     months = rules.get("maternity_leave.extra_months") if local is None else None
     if local is not None and local.jurisdiction != "000000":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from knowledge.db import make_engine
 from knowledge.models import Base
 

@@ -50,7 +50,8 @@ def _parse_section(text: str) -> Optional[float]:
             i += len(m.group(0))
             continue
         if ch in DIGITS:
-            if current is not None and DIGITS[ch] != 0 and last_unit is None and text[i - 1] in DIGITS and text[i - 1] not in "零〇○":
+            follows_digit = text[i - 1] in DIGITS and text[i - 1] not in "零〇○"
+            if current is not None and DIGITS[ch] != 0 and last_unit is None and follows_digit:
                 # 二三 style digit strings are not supported here (三四千 is a range).
                 return None
             current = float(DIGITS[ch])

@@ -8,18 +8,11 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import List, Optional
-from zoneinfo import ZoneInfo
 
+from knowledge import clock
 from knowledge.text.numbers import NUMBER_PATTERN, parse_number
-
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def today_in_china() -> date:
-    """Today's date where the workers are (the server may run in UTC)."""
-    return datetime.now(CHINA_TZ).date()
 
 
 @dataclass(frozen=True)
@@ -151,9 +144,10 @@ def parse_duration_months(text: str) -> Optional[Quantity]:
     elif num_text == "十几":
         number = 10.0
     else:
-        number = parse_number(num_text)
-        if number is None:
+        parsed = parse_number(num_text)
+        if parsed is None:
             return None
+        number = parsed
     unit = m.group("unit")
     months = number * _UNIT_MONTHS[unit]
     if m.group("tail") == "半" or unit == "个半月":
@@ -228,7 +222,7 @@ def parse_date(text: str, today: Optional[date] = None) -> Optional[DateValue]:
 
 def find_dates(text: str, today: Optional[date] = None) -> List[DateValue]:
     """All dates in a message, resolved against today's date in China."""
-    today = today or today_in_china()
+    today = today or clock.today()
     found: List[DateValue] = []
     taken: List[range] = []
     for m in _YMD_RE.finditer(text):

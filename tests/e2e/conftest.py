@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.debian import apt_install
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _apt_install(*packages: str) -> None:
-    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
-    if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-        # Package lists may be missing or stale on a fresh machine.
-        subprocess.run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL, check=True)
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
 
 
 def _chromium() -> str:
@@ -28,7 +21,7 @@ def _chromium() -> str:
     if not fonts.strip():
         missing.append("fonts-noto-cjk")
     if missing:
-        _apt_install(*missing)
+        apt_install(*missing)
     path = shutil.which("chromium")
     assert path, "Debian's chromium could not be installed"
     return path

@@ -15,6 +15,7 @@ import pytest
 
 from bot import serve
 from knowledge.hotlines import national_hotlines
+from knowledge.settings import settings
 
 pytestmark = pytest.mark.e2e
 
@@ -27,10 +28,9 @@ def _swap(servers, name: str, **env) -> serve.Service:
     """Stop a running service and start it again with its usual environment plus ``env``."""
     old = _service(servers, name)
     serve.stop([old])
-    usual = next(s for s in serve.services(servers.ports["rasa"], servers.ports["actions"], servers.ports["web"])
-                 if s.name == name)
-    new = replace(old, env={**usual.env, **env}, process=None)
-    serve.start(new, log_dir=str(servers.log_dir))
+    usual = next(s for s in serve.services(settings()) if s.name == name)
+    new = replace(old, env={**usual.env, **env}, process=None, log=None)
+    serve.start(new, settings(), log_dir=str(servers.log_dir))
     serve.wait_ready([new], timeout=300)
     servers.items[servers.items.index(old)] = new
     return new

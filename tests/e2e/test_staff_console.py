@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-
 pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-test-password"
 

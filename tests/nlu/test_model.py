@@ -1,24 +1,25 @@
-"""Smoke test of the trained model: realistic messages → the right intent and
-places resolved to official names; bad input never breaks parsing."""
+"""Smoke test of the trained model, through the running Rasa server's ``/model/parse`` (the
+model is loaded once per test session): realistic messages → the right intent and places
+resolved to official names; bad input never breaks parsing."""
 from __future__ import annotations
 
-import asyncio
+import json
+import urllib.request
 
 import pytest
 
-from bot.settings import MODEL_PATH
+pytestmark = pytest.mark.servers
 
 
 @pytest.fixture(scope="module")
-def parse():
-    if not MODEL_PATH.exists():
-        pytest.fail("no trained model: run `make test` (it trains the model first)")
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(MODEL_PATH))
-    loop = asyncio.new_event_loop()
-    yield lambda text: loop.run_until_complete(agent.parse_message(text))
-    loop.close()
+def parse(servers):
+    def _parse(text):
+        request = urllib.request.Request(f"{servers.rasa}/model/parse?token={servers.token}",
+                                         data=json.dumps({"text": text}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode())
+    return _parse
 
 
 def _entity(result, name):

@@ -18,7 +18,7 @@ REPORT: Dict[str, object] = {}
 @pytest.fixture(scope="session")
 def cluster() -> Iterator["LocalCluster"]:  # noqa: F821 - imported below
     from bot.cluster import LocalCluster
-    from bot.settings import MODEL_PATH
+    from knowledge.settings import MODEL_PATH
 
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run `make test-scale` (its set-up trains the model first)")

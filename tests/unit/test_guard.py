@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
-import pytest
 import sqlalchemy as sa
 import yaml
-from rasa.core.channels.channel import CollectingOutputChannel
 
 from bot.channels.guard import ActionServerWatch, DialogueGuard, RateLimiter, service_notice
 from knowledge.hotlines import NATIONAL_FILE, national_hotlines

@@ -20,7 +20,6 @@ from knowledge import models, queries
 from knowledge.loader import DATA_DIR, cached_figure_catalogue, figure_catalogue
 from knowledge.regions import region_index
 
-
 # -- knowledge: one query per chain instead of one per level ---------------------------
 
 def _figures_per_level(session, key_prefix: str, adcode: Optional[str], day: date) -> List[queries.FigureAnswer]:
@@ -122,9 +121,10 @@ def test_an_answer_reads_each_figure_prefix_once(db):
 @pytest.fixture(scope="module")
 def originals():
     """Rasa's functions before the fixes, to compare with."""
-    import bot.rasa_server as rasa_server
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
+
+    import bot.rasa_server as rasa_server
 
     if rasa_server._applied:
         pytest.skip("the fixes were applied before this module ran")
@@ -178,15 +178,16 @@ def test_events_are_resolved_as_rasa_resolves_them(originals):
     assert Event.resolve_by_type("gongyou_test_late_event") is LateEvent
 
 
-def test_the_sqlite_conversation_store_keeps_connections_and_writes_ahead(originals, tmp_path):
+def test_the_sqlite_conversation_store_keeps_connections_and_writes_ahead(tmp_path):
     import asyncio
 
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
+    from bot.tracker_store import MaskingSQLTrackerStore
+
     path = tmp_path / "tracker.db"
-    store = SQLTrackerStore(Domain.empty(), host=f"sqlite:///{path}")
+    store = MaskingSQLTrackerStore(Domain.empty(), host=f"sqlite:///{path}")
     assert isinstance(store.engine.pool, sa.pool.QueuePool)
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -207,50 +208,48 @@ def test_the_sqlite_conversation_store_keeps_connections_and_writes_ahead(origin
 
 # -- bot.serve: one process, or Sanic workers with Redis -------------------------------
 
-@pytest.fixture()
-def clean_env(monkeypatch):
-    for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_DB", "GONGYOU_RASA_WORKERS", "GONGYOU_ACTIONS_WORKERS",
-                 "SANIC_WORKERS"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
+def _settings(**env: str):
+    from knowledge.settings import Settings
+
+    return Settings.from_env({"RASA_PORT": "15005", "ACTIONS_PORT": "15055", "WEB_PORT": "18080", **env})
 
 
-def test_without_redis_one_rasa_process_and_the_plain_endpoints(clean_env):
+def test_without_redis_one_rasa_process_and_the_plain_endpoints():
     from bot import serve
 
-    clean_env.setenv("GONGYOU_RASA_WORKERS", "3")  # ignored: Rasa refuses workers without a Redis lock store
-    items = {s.name: s for s in serve.services(15005, 15055, 18080)}
+    # GONGYOU_RASA_WORKERS is ignored: Rasa refuses workers without a Redis lock store.
+    cfg = _settings(GONGYOU_RASA_WORKERS="3")
+    items = {s.name: s for s in serve.services(cfg)}
     rasa = items["rasa"]
     assert rasa.command[1:3] == ["-m", "bot.rasa_server"]
     assert rasa.command[rasa.command.index("--endpoints") + 1] == "endpoints.yml"
     assert rasa.env["SANIC_WORKERS"] == "1" and items["actions"].env["SANIC_WORKERS"] == "1"
-    assert rasa.env["ACTION_SERVER_URL"] == "http://127.0.0.1:15055/webhook"
-    assert "REDIS_PORT" not in serve.service_env()
+    assert serve.service_env(cfg)["ACTION_SERVER_URL"] == "http://127.0.0.1:15055/webhook"
+    assert serve.service_env(cfg)["REDIS_HOST"] == ""
 
 
-def test_with_redis_several_workers_and_the_cluster_endpoints(clean_env):
+def test_with_redis_several_workers_and_the_cluster_endpoints():
     from bot import serve
+    from knowledge.settings import SettingError
 
-    clean_env.setenv("REDIS_HOST", "127.0.0.1")
-    rasa = {s.name: s for s in serve.services(15005, 15055, 18080)}["rasa"]
+    cfg = _settings(REDIS_HOST="127.0.0.1")
+    rasa = {s.name: s for s in serve.services(cfg)}["rasa"]
     assert rasa.command[rasa.command.index("--endpoints") + 1] == "deploy/endpoints.cluster.yml"
     assert int(rasa.env["SANIC_WORKERS"]) == max(1, min(os.cpu_count() or 1, 4))
-    assert serve.service_env()["REDIS_PORT"] == "6379" and serve.service_env()["REDIS_DB"] == "0"
-    clean_env.setenv("GONGYOU_RASA_WORKERS", "3")
-    assert serve.rasa_workers() == 3
-    clean_env.setenv("GONGYOU_RASA_WORKERS", "0")
-    with pytest.raises(SystemExit):
-        serve.rasa_workers()
+    assert serve.service_env(cfg)["REDIS_PORT"] == "6379" and serve.service_env(cfg)["REDIS_DB"] == "0"
+    assert _settings(REDIS_HOST="127.0.0.1", GONGYOU_RASA_WORKERS="3").rasa_workers == 3
+    with pytest.raises(SettingError, match="GONGYOU_RASA_WORKERS"):
+        _settings(REDIS_HOST="127.0.0.1", GONGYOU_RASA_WORKERS="many")
 
 
-def test_the_cluster_endpoints_name_a_redis_lock_store_rasa_accepts_for_workers(clean_env):
+def test_the_cluster_endpoints_name_a_redis_lock_store_rasa_accepts_for_workers(monkeypatch):
     from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 
     for name, value in {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
-                        "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook",
+                        "ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook", "GONGYOU_ACTION_SECRET": "s",
                         "TRACKER_DATABASE_URL": "sqlite:///tracker.db", "SANIC_WORKERS": "2",
                         "REDIS_PASSWORD": ""}.items():
-        clean_env.setenv(name, value)
+        monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(Path(__file__).resolve().parents[2] / "deploy" /
                                                       "endpoints.cluster.yml"))
     assert endpoints.lock_store.type == "bot.lock_store.AtomicRedisLockStore"  # a custom lock store: Rasa allows workers

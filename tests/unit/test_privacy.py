@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
-import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.retention import parse_age, purge_conversations
 from bot.tracker_store import MaskingSQLTrackerStore
+from knowledge import clock
 from knowledge.privacy import PiiLogFilter, mask_pii
 
 MOBILE, ID_CARD, BANK = "13912345678", "11010519491231002X", "6222 0212 3456 7890 123"
@@ -94,10 +93,10 @@ def test_stored_conversation_events_are_masked_but_the_running_turn_is_not(tmp_p
 def test_purge_deletes_whole_old_conversations_and_keeps_recent_ones(tmp_path):
     store = _tracker_store(tmp_path)
     old, recent = DialogueStateTracker("old-worker", []), DialogueStateTracker("recent-worker", [])
-    long_ago = time.time() - 100 * 86400
+    long_ago = clock.timestamp() - 100 * 86400
     old.update(UserUttered("老板拖欠工资", timestamp=long_ago))
     old.update(BotUttered("请问您在哪个省？", timestamp=long_ago + 1))
-    recent.update(UserUttered("老板拖欠工资"))
+    recent.update(UserUttered("老板拖欠工资", timestamp=clock.timestamp()))
     asyncio.run(store.save(old))
     asyncio.run(store.save(recent))
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
@@ -130,8 +129,8 @@ def test_closed_cases_lose_their_callback_number_after_the_retention_period(db):
     case = db.execute(sa.select(models.Case).where(models.Case.reference == draft.reference)).scalar_one()
     cases.change_status(db, case, "closed", "tester")
     db.flush()
-    assert cases.forget_callback_numbers(db, datetime.utcnow() - timedelta(days=90)) == 0
+    assert cases.forget_callback_numbers(db, clock.utcnow() - timedelta(days=90)) == 0
     assert case.callback_phone == MOBILE
-    assert cases.forget_callback_numbers(db, datetime.utcnow() + timedelta(seconds=5)) >= 1
+    assert cases.forget_callback_numbers(db, clock.utcnow() + timedelta(seconds=5)) >= 1
     assert case.callback_phone is None
     assert case.reference == draft.reference and any("保存期限" in (e.note or "") for e in case.events)

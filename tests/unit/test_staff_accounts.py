@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from knowledge.staff import AccountError, MAX_FAILURES, add_user, authenticate, check_password, hash_password
+from knowledge.staff import MAX_FAILURES, AccountError, add_user, authenticate, check_password, hash_password
 
 
 def test_passwords_are_salted_scrypt_hashes():

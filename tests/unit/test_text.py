@@ -5,7 +5,14 @@ import pytest
 
 from knowledge.text.normalise import normalise, normalise_text
 from knowledge.text.numbers import parse_number
-from knowledge.text.quantities import find_dates, find_durations, find_money, parse_date, parse_duration_months, parse_money
+from knowledge.text.quantities import (
+    find_dates,
+    find_durations,
+    find_money,
+    parse_date,
+    parse_duration_months,
+    parse_money,
+)
 
 TODAY = date(2026, 11, 24)
 

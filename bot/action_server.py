@@ -1,0 +1,75 @@
+"""``python -m bot.action_server``: rasa_sdk's action server for ``actions/``, guarded.
+
+The same Sanic application as ``rasa run actions`` (``rasa_sdk.endpoint.create_app``),
+with what a deployment needs on top:
+
+* it listens on ``GONGYOU_ACTIONS_HOST`` (default 127.0.0.1, this machine only;
+  a deployment with the action server on another host sets its own address);
+* ``POST /webhook`` requires the header ``X-Gongyou-Action-Secret`` with the
+  installation's secret (``GONGYOU_ACTION_SECRET``, else generated once into
+  ``var/action-secret``), which :mod:`bot.rasa_server` adds to every action call.
+  Without it anyone who reaches the port could run ``action_handoff_finish``
+  with made-up slots and rewrite a case. ``GET /health`` stays open.
+
+Every deployment starts the action server through this module (``make run``,
+docker-compose, the cluster test, the benchmark).
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+from typing import Any, List, Optional
+
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from knowledge.privacy import install_log_masking
+from knowledge.settings import Settings, settings
+
+ACTION_SECRET_HEADER = "X-Gongyou-Action-Secret"
+logger = logging.getLogger(__name__)
+
+
+def guard(app: Sanic, secret: str) -> None:
+    """Refuse action calls that do not carry ``secret`` (constant-time comparison)."""
+
+    @app.on_request
+    async def require_secret(request: Request) -> Optional[Any]:
+        if request.path.rstrip("/") != "/webhook":
+            return None
+        given = request.headers.get(ACTION_SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            logger.warning("refused an action call without the right %s header from %s",
+                           ACTION_SECRET_HEADER, request.ip)
+            return response.json({"error": "forbidden"}, status=403)
+        return None
+
+
+def build_app(cfg: Settings) -> Sanic:
+    """rasa_sdk's application for the ``actions`` package, with the secret check."""
+    app = create_app("actions", cors_origins="")
+    guard(app, cfg.action_secret())
+    return app
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Parse ``--port``/``--host`` (defaults from the settings) and serve."""
+    cfg = settings()
+    parser = argparse.ArgumentParser(description="工友 action server (rasa_sdk, guarded)")
+    parser.add_argument("--host", default=cfg.actions_host)
+    parser.add_argument("--port", type=int, default=cfg.actions_port)
+    args = parser.parse_args(argv)
+    utils.configure_colored_logging("INFO")
+    logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(logging.INFO)
+    install_log_masking()
+    app = build_app(cfg)
+    logger.info("action server on http://%s:%s (secret required)", args.host, args.port)
+    app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)
+
+
+if __name__ == "__main__":
+    main()
