@@ -27,6 +27,10 @@ lint: dev-setup
 test-scale: setup dev-setup
 	$(PY) -m pytest -q -o addopts= tests/scale
 
+## soak: 10,000 generated bad inputs through REST, /api/chat and WeChat, then normal conversations → reports/soak.md
+soak: setup dev-setup
+	$(PY) -m pytest -q -s -o addopts= tests/soak
+
 ## bench: latency at 1-50 users, throughput, cold start, memory, next to Rasa's starter bot → reports/bench.{md,json}
 bench: setup
 	$(PY) -m bot.bench

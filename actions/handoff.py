@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,6 +20,7 @@ from actions.replies import hotline_text
 from actions.triage import current_facts
 from knowledge import cases
 from knowledge.db import session_factory
+from knowledge.settings import settings
 
 logger = logging.getLogger(__name__)
 HANDOFF_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "handoff.yml"
@@ -58,11 +59,17 @@ class ActionHandoffStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         facts = {k: v for k, v in current_facts(tracker).items() if v != SKIP}
         place = facts.get("place")
+        client_ref = _client_ref(tracker)
+        if _too_many_cases(client_ref):
+            # One address opening case after case (a script, or a mistake): no new case, the hotlines instead.
+            dispatcher.utter_message(text="这一小时里从您这里已经登记了好几个案件，工作人员会逐一处理，暂时不再新建。"
+                                          f"着急的话请直接打电话：{_hotlines()}。")
+            return [FollowupAction("action_listen")]
         draft = cases.CaseDraft(
             reason=_reason(tracker), sender_id=tracker.sender_id,
             channel=(tracker.get_latest_input_channel() or None), topic=tracker.get_slot("topic"),
             place_adcode=place, facts=facts, deadlines=tracker.get_slot("deadlines") or [],
-            transcript=transcript(tracker),
+            transcript=transcript(tracker), client_ref=client_ref,
         )
         reference = cases.record_case(session_factory(), draft)
         levels = service_levels()
@@ -71,6 +78,28 @@ class ActionHandoffStart(Action):
             text=f"我已经把您的情况整理成案件，编号 {reference}{urgent}，转给工会/法律援助的工作人员。"
                  f"{levels['queue_note']}请记下这个编号。")
         return [SlotSet("case_reference", reference), SlotSet("callback_consent", None), SlotSet("callback_phone", None)]
+
+
+def _client_ref(tracker: Tracker) -> Optional[str]:
+    """The keyed hash of the worker's address the channel attached to the last message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            value = (event.get("metadata") or {}).get("client_ref")
+            return str(value) if value else None
+    return None
+
+
+def _too_many_cases(client_ref: Optional[str]) -> bool:
+    try:
+        with kb.session() as session:
+            return cases.recent_case(session, client_ref, settings().cases_per_hour) is not None
+    except kb.KnowledgeUnavailable:
+        return False  # the case goes to the spool; better one case too many than a lost one
+
+
+def _hotlines() -> str:
+    # national_hotlines() reads the data file when the database is down: there is always a number.
+    return hotline_text(kb.national_hotlines())
 
 
 class ValidateHandoffForm(FormValidationAction):
@@ -118,7 +147,7 @@ class ActionHandoffFinish(Action):
         if reference:
             try:
                 with kb.session() as session:
-                    cases.update_callback(session, reference, phone, consent and bool(phone))
+                    cases.update_callback(session, reference, phone, consent and bool(phone), tracker.sender_id)
             except kb.KnowledgeUnavailable:
                 logger.error("could not record callback consent for %s", reference)
         levels = service_levels()

@@ -62,7 +62,7 @@ class ActionValidateSlotMappings(Action):
             events.append(SlotSet("misunderstandings", 0.0))
         requested = tracker.get_slot("requested_slot")
         if requested in HANDOFF_SLOTS:
-            return events + handoff_answer(requested, message)
+            return events + handoff_answer(requested, message, worker_words(tracker))
         topic = tracker.get_slot("topic")
         if is_other_topic(message, topic) or intent in ("emergency", "out_of_scope"):
             return events
@@ -75,11 +75,20 @@ class ActionValidateSlotMappings(Action):
         return events
 
 
-def handoff_answer(requested: str, message: Dict[str, Any]) -> List[EventType]:
-    """Read the answer to the callback questions of the handoff form."""
+def worker_words(tracker: Tracker) -> str:
+    """The worker's last message as typed: the NLU reads it with personal numbers masked,
+    but a callback number the worker gives must reach the case in full."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return str(event.get("text") or "")
+    return ""
+
+
+def handoff_answer(requested: str, message: Dict[str, Any], typed: str = "") -> List[EventType]:
+    """Read the answer to the callback questions of the handoff form (``typed``: the words as written)."""
     text = message.get("text") or ""
     intent = (message.get("intent") or {}).get("name")
-    phone = normalise_phone(text)
+    phone = normalise_phone(typed or text)
     if requested == "callback_consent":
         if phone:
             return [SlotSet("callback_consent", True), SlotSet("callback_phone", phone)]

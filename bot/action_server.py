@@ -59,6 +59,7 @@ def build_app(cfg: Settings) -> Sanic:
 def main(argv: Optional[List[str]] = None) -> None:
     """Parse ``--port``/``--host`` (defaults from the settings) and serve."""
     cfg = settings()
+    cfg.protect_files()
     parser = argparse.ArgumentParser(description="工友 action server (rasa_sdk, guarded)")
     parser.add_argument("--host", default=cfg.actions_host)
     parser.add_argument("--port", type=int, default=cfg.actions_port)

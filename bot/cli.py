@@ -80,6 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=("staff", "admin"), required=True)
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=_cmd_user_add)
+    p = users.add_parser("list", help="every account: role, active, locked, last login")
+    p.set_defaults(func=_cmd_user_list)
+    for verb, text in (("disable", "disable an account and end its sessions at once"),
+                       ("enable", "enable an account again (and unlock it)"),
+                       ("delete", "delete an account (cases keep the name they were written with)")):
+        p = users.add_parser(verb, help=text)
+        p.add_argument("name")
+        p.set_defaults(func=_cmd_user_change, verb=verb)
+    p = users.add_parser("role", help="change an account's role (its sessions end)")
+    p.add_argument("name")
+    p.add_argument("role", choices=("staff", "admin"))
+    p.set_defaults(func=_cmd_user_change, verb="role")
+    p = users.add_parser("reset-password", help="set a new password (asks for it); the account's sessions end")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=_cmd_user_change, verb="reset-password")
 
     privacy = sub.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
     p = privacy.add_parser("purge", help="delete conversations older than the retention period")
@@ -113,19 +129,68 @@ def _cmd_privacy_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_user_add(args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace) -> Optional[str]:
     import getpass
 
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"{args.name} 的密码（至少10个字符）：")
+    if getpass.getpass("再输入一次：") != password:
+        print("两次输入不一致", file=sys.stderr)
+        return None
+    return password
+
+
+def _cmd_user_list(args: argparse.Namespace) -> int:  # noqa: ARG001 - uniform handler signature
+    from knowledge.db import session_scope, upgrade
+    from knowledge.staff import list_users
+
+    upgrade()
+    with session_scope() as session:
+        rows = list_users(session)
+    if not rows:
+        print("还没有账号：gongyou user add 用户名 --role staff")
+    for row in rows:
+        state = "停用" if not row.active else ("锁定" if row.locked else "正常")
+        last = row.last_login.strftime("%Y-%m-%d %H:%M") if row.last_login else "从未登录"
+        print(f"{row.name}\t{row.role}\t{state}\t最近登录 {last} (UTC)")
+    return 0
+
+
+def _cmd_user_change(args: argparse.Namespace) -> int:
+    from knowledge.db import session_scope, upgrade
+    from knowledge.staff import AccountError, delete_user, reset_password, set_active, set_role
+
+    password = _read_password(args) if args.verb == "reset-password" else None
+    if args.verb == "reset-password" and password is None:
+        return 1
+    upgrade()
+    try:
+        with session_scope() as session:
+            if args.verb in ("disable", "enable"):
+                set_active(session, args.name, args.verb == "enable")
+            elif args.verb == "delete":
+                delete_user(session, args.name)
+            elif args.verb == "role":
+                set_role(session, args.name, args.role)
+            else:
+                reset_password(session, args.name, password or "")
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    done = {"disable": "已停用（登录已全部失效）", "enable": "已启用", "delete": "已删除", "role": "角色已改（登录已全部失效）",
+            "reset-password": "密码已重设（登录已全部失效）"}[args.verb]
+    print(f"{args.name}：{done}")
+    return 0
+
+
+def _cmd_user_add(args: argparse.Namespace) -> int:
     from knowledge.db import session_scope, upgrade
     from knowledge.staff import AccountError, add_user
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"{args.name} 的密码（至少10个字符）：")
-        if getpass.getpass("再输入一次：") != password:
-            print("两次输入不一致", file=sys.stderr)
-            return 1
+    password = _read_password(args)
+    if password is None:
+        return 1
     upgrade()
     try:
         with session_scope() as session:
@@ -140,6 +205,9 @@ def _cmd_user_add(args: argparse.Namespace) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``gongyou`` console script."""
     args = build_parser().parse_args(argv)
+    from knowledge.settings import settings
+
+    settings().protect_files()
     _quiet_jieba()
     return int(args.func(args) or 0)
 

@@ -35,6 +35,7 @@ defaults), only slower and without the action secret.
 """
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any, Dict, List, Text
 
@@ -117,6 +118,58 @@ def apply_patches() -> None:
 ACTION_SECRET_HEADER = "X-Gongyou-Action-Secret"
 
 
+def _answer_when_actions_fail() -> None:
+    """An action call that times out or cannot connect ends the turn with the hotline notice.
+
+    Rasa would log the error, drop the action's events and go on predicting: a form would call
+    the hung server again and again, and the worker would wait for minutes and get nothing.
+    """
+    import asyncio
+
+    import aiohttp
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import BotUttered, FollowupAction
+
+    from bot.channels.guard import service_notice
+
+    run = RemoteAction.run
+    if getattr(run, "_gongyou", False):
+        return
+
+    from collections import OrderedDict
+
+    # Turns (sender, time of the user's message) in which an action call already failed: the rest
+    # of that turn's action calls are skipped, so the worker waits for one timeout, not several.
+    failed_turns: "OrderedDict[Any, bool]" = OrderedDict()
+
+    def unreachable(error: BaseException) -> bool:
+        # RasaException wraps a refused connection; a hung server shows as a timeout.
+        return isinstance(error, (asyncio.TimeoutError, aiohttp.ClientConnectionError)) or \
+            isinstance(error.__cause__, (asyncio.TimeoutError, aiohttp.ClientConnectionError)) or \
+            "Couldn't connect" in str(error)
+
+    async def guarded(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+        message = tracker.latest_message
+        turn = (tracker.sender_id, getattr(message, "timestamp", None))
+        if turn in failed_turns:
+            return [FollowupAction("action_listen")]
+        try:
+            return await run(self, output_channel, nlg, tracker, domain)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            logging.getLogger(__name__).error("action %s failed (%s): answering with the hotlines",
+                                              self.name(), type(error).__name__)
+        failed_turns[turn] = True
+        while len(failed_turns) > 10_000:
+            failed_turns.popitem(last=False)
+        # Rasa sends a returned BotUttered to the channel; the turn then ends.
+        return [BotUttered(service_notice()), FollowupAction("action_listen")]
+
+    guarded._gongyou = True  # type: ignore[attr-defined]
+    RemoteAction.run = guarded
+
+
 def configure_endpoints() -> None:
     """Give the action endpoint the installation's URL, secret header and timeout (idempotent)."""
     import rasa.core.actions.action as rasa_action
@@ -127,6 +180,7 @@ def configure_endpoints() -> None:
     cfg = settings()
     # RemoteAction passes this as the timeout of every action call.
     rasa_action.DEFAULT_REQUEST_TIMEOUT = cfg.action_timeout
+    _answer_when_actions_fail()
     read = AvailableEndpoints.read_endpoints
     if getattr(read, "_gongyou", False):
         return
@@ -145,6 +199,46 @@ def configure_endpoints() -> None:
     AvailableEndpoints.read_endpoints = classmethod(read_endpoints)
 
 
+def harden_http() -> None:
+    """What Rasa's HTTP server shows strangers: no version (``/`` says ok, ``/version`` needs the
+    token), and no request body larger than ``GONGYOU_MAX_BODY_BYTES`` (Sanic answers 413)."""
+    import hmac
+    import os
+
+    import rasa.server
+    from sanic import response
+
+    from knowledge.settings import settings
+
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(settings().max_body_bytes))
+    if getattr(rasa.server.create_app, "_gongyou", False):
+        return
+
+    def add_root_route(app: Any) -> None:
+        @app.get("/")
+        async def health(request: Any) -> Any:  # noqa: ARG001 - Sanic handler signature
+            return response.text("ok")
+
+    original = rasa.server.create_app
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        app = original(*args, **kwargs)
+        token = kwargs.get("auth_token") or ""
+
+        @app.middleware("request")
+        async def version_needs_token(request: Any) -> Any:
+            if request.path.rstrip("/") == "/version" and not (
+                    token and hmac.compare_digest(str(request.args.get("token", "")), token)):
+                return response.json({"error": "unauthorized"}, status=401)
+            return None
+
+        return app
+
+    create_app._gongyou = True  # type: ignore[attr-defined]
+    rasa.server.add_root_route = add_root_route
+    rasa.server.create_app = create_app
+
+
 def with_auth_token(argv: List[str]) -> List[str]:
     """``argv`` with ``--auth-token`` added for ``run --enable-api`` when it has none."""
     if argv[:1] != ["run"] or "--enable-api" not in argv or "--auth-token" in argv or "-t" in argv:
@@ -156,8 +250,12 @@ def with_auth_token(argv: List[str]) -> List[str]:
 
 def main() -> None:
     """Apply the fixes and settings, then run Rasa's command line with our arguments."""
+    from knowledge.settings import settings
+
+    settings().protect_files()
     apply_patches()
     configure_endpoints()
+    harden_http()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *with_auth_token(sys.argv[1:])]

@@ -13,7 +13,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -70,6 +70,7 @@ class CaseDraft:
     transcript: List[Dict[str, Any]] = field(default_factory=list)
     callback_phone: Optional[str] = None
     consent: bool = False
+    client_ref: Optional[str] = None  # keyed hash of the client's address (see knowledge.settings)
     reference: str = field(default_factory=new_reference)
     created_at: str = field(default_factory=lambda: clock.utcnow().isoformat())
 
@@ -121,7 +122,7 @@ def _insert(session: Session, draft: CaseDraft) -> models.Case:
         transcript=transcript, sender_id=draft.sender_id, channel=draft.channel,
         callback_phone=draft.callback_phone if draft.consent else None,
         consent_at=clock.utcnow() if draft.consent and draft.callback_phone else None,
-        created_at=datetime.fromisoformat(draft.created_at),
+        created_at=datetime.fromisoformat(draft.created_at), client_ref=draft.client_ref,
     )
     session.add(case)
     session.flush()
@@ -191,10 +192,26 @@ def flush_spool(session_factory: sessionmaker) -> int:
         return written
 
 
-def update_callback(session: Session, reference: str, phone: Optional[str], consent: bool) -> bool:
-    """Record (or withdraw) consent to be called back, with the number only when consented."""
+def recent_case(session: Session, client_ref: Optional[str], limit: int, within: timedelta = timedelta(hours=1),
+                now: Optional[datetime] = None) -> Optional[models.Case]:
+    """The newest case from ``client_ref`` when it has opened ``limit`` or more within ``within``, else None."""
+    if not client_ref:
+        return None
+    now = now or clock.utcnow()
+    C = models.Case
+    rows = session.execute(sa.select(C).where(C.client_ref == client_ref, C.created_at > now - within)
+                           .order_by(C.created_at.desc()).limit(limit)).scalars().all()
+    return rows[0] if len(rows) >= limit else None
+
+
+def update_callback(session: Session, reference: str, phone: Optional[str], consent: bool,
+                    sender_id: Optional[str] = None) -> bool:
+    """Record (or withdraw) consent to be called back, with the number only when consented.
+
+    With ``sender_id`` only that conversation's own case can be changed.
+    """
     case = session.execute(sa.select(models.Case).where(models.Case.reference == reference)).scalars().first()
-    if case is None:
+    if case is None or (sender_id is not None and case.sender_id != sender_id):
         return False
     case.callback_phone = phone if consent and phone else None
     case.consent_at = clock.utcnow() if consent and phone else None

@@ -43,7 +43,12 @@ def make_engine(url: Optional[str] = None) -> Engine:
         engine = sa.create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 10})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = sa.create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # A database that hangs must not hang the assistant: give up on a connection after 5 s
+        # and on a statement after 10 s (the channels then answer with the hotlines).
+        connect_args = {"connect_timeout": 5, "options": "-c statement_timeout=10000"} \
+            if url.startswith("postgresql") else {}
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                                  connect_args=connect_args)
     return engine
 
 

@@ -164,6 +164,8 @@ class Case(Base):
     channel = sa.Column(sa.String(32))
     callback_phone = sa.Column(sa.String(32))
     consent_at = sa.Column(sa.DateTime)
+    # A keyed hash of the address the worker wrote from (never the address): limits cases per address.
+    client_ref = sa.Column(sa.String(64), index=True)
 
     events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id")
 
@@ -198,6 +200,39 @@ class StaffUser(Base):
     locked_until = sa.Column(sa.DateTime)
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
+
+
+class StaffSession(Base):
+    """A login to the staff console, kept on the server so that it can be ended at once.
+
+    The browser holds a random token; only its SHA-256 is stored.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    last_seen = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    address = sa.Column(sa.String(64))
+    ended_at = sa.Column(sa.DateTime)
+
+    user = relationship("StaffUser")
+
+
+class LoginEvent(Base):
+    """One attempt to log in to the staff console: when, which name, from where, and whether it worked."""
+
+    __tablename__ = "login_events"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+    name = sa.Column(sa.String(80), nullable=False)
+    address = sa.Column(sa.String(64))
+    success = sa.Column(sa.Boolean, nullable=False)
+    reason = sa.Column(sa.String(32))  # password | locked | unknown | disabled | rate_limited
 
 
 class AuditEntry(Base):

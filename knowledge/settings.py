@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
@@ -104,6 +104,13 @@ class Settings:
     wechat_aes_key: str = field(default="", repr=False)    # WECHAT_AES_KEY
     wechat_api_base: str = "https://api.weixin.qq.com"     # WECHAT_API_BASE
     now: Optional[str] = None           # GONGYOU_NOW: an ISO date (or date-time) the clock is set to
+    # GONGYOU_TRUSTED_PROXIES: addresses whose X-Forwarded-For / -Proto are believed (a TLS proxy, nginx).
+    trusted_proxies: Tuple[str, ...] = ("127.0.0.1", "::1")
+    secure_cookies: bool = False        # GONGYOU_SECURE_COOKIES=1: the console is only ever served over HTTPS
+    address_per_minute: float = 120.0   # GONGYOU_ADDRESS_PER_MINUTE: messages per client address
+    address_burst: int = 60             # GONGYOU_ADDRESS_BURST
+    cases_per_hour: int = 5             # GONGYOU_CASES_PER_HOUR: hand-offs one address may open
+    max_body_bytes: int = 1024 * 1024   # GONGYOU_MAX_BODY_BYTES: largest request body the channels accept
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -143,6 +150,13 @@ class Settings:
             wechat_aes_key=env.get("WECHAT_AES_KEY") or "",
             wechat_api_base=(env.get("WECHAT_API_BASE") or "https://api.weixin.qq.com").rstrip("/"),
             now=env.get("GONGYOU_NOW") or None,
+            trusted_proxies=tuple(p.strip() for p in (env.get("GONGYOU_TRUSTED_PROXIES") or "127.0.0.1,::1").split(",")
+                                  if p.strip()),
+            secure_cookies=(env.get("GONGYOU_SECURE_COOKIES") or "").strip().lower() in ("1", "true", "yes"),
+            address_per_minute=_float(env, "GONGYOU_ADDRESS_PER_MINUTE", 120.0),
+            address_burst=_int(env, "GONGYOU_ADDRESS_BURST", 60, 1),
+            cases_per_hour=_int(env, "GONGYOU_CASES_PER_HOUR", 5, 1),
+            max_body_bytes=_int(env, "GONGYOU_MAX_BODY_BYTES", 1024 * 1024, 1024),
         )
 
     def with_values(self, **values: Any) -> "Settings":
@@ -182,9 +196,29 @@ class Settings:
         return self.action_secret_env or _secret_file(self.var_dir / "action-secret",
                                                       lambda: secrets.token_urlsafe(32))
 
+    def client_ref(self, address: str) -> str:
+        """A keyed hash of a client's address (or WeChat openid): counted, never stored as such."""
+        import hashlib
+        import hmac
+
+        key = self.action_secret().encode()
+        return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
     def web_secret(self) -> bytes:
         """The key that signs staff console sessions (generated once into var/)."""
         return bytes.fromhex(_secret_file(self.var_dir / "web-secret", lambda: secrets.token_hex(32)))
+
+    def protect_files(self) -> None:
+        """New files readable by this user only (umask 077), and the var dir's existing files too.
+
+        Every Gongyou process calls this first: the databases hold conversations and cases.
+        """
+        os.umask(0o077)
+        if self.var_dir.is_dir():
+            self.var_dir.chmod(0o700)
+            for path in self.var_dir.iterdir():
+                if path.is_file() and path.stat().st_mode & 0o077:
+                    path.chmod(0o600)
 
     def child_env(self) -> Dict[str, str]:
         """The environment that gives a child process these same settings."""
@@ -202,6 +236,10 @@ class Settings:
             "WECHAT_SECRET": self.wechat_secret, "WECHAT_AES_KEY": self.wechat_aes_key,
             "WECHAT_API_BASE": self.wechat_api_base, "GONGYOU_NOW": self.now or "",
             "RASA_AUTH_TOKEN": self.rasa_auth_token_env, "GONGYOU_ACTION_SECRET": self.action_secret_env,
+            "GONGYOU_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "GONGYOU_SECURE_COOKIES": "1" if self.secure_cookies else "",
+            "GONGYOU_ADDRESS_PER_MINUTE": str(self.address_per_minute), "GONGYOU_ADDRESS_BURST": str(self.address_burst),
+            "GONGYOU_CASES_PER_HOUR": str(self.cases_per_hour), "GONGYOU_MAX_BODY_BYTES": str(self.max_body_bytes),
         }
         return values
 

@@ -2,6 +2,7 @@
 session) the real action server, Rasa server and web server on test ports."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -94,17 +95,24 @@ class Servers:
         self.web = f"http://localhost:{ports['web']}"
         self.token = os.environ["RASA_AUTH_TOKEN"]
 
-    def say(self, sender: str, message: str, timeout: float = 30) -> List[Dict]:
-        """Send a message through the REST channel; return the bot's messages."""
+    @staticmethod
+    def address_of(sender: str) -> str:
+        """A client address of its own for each conversation (documentation range 198.18.0.0/15)."""
+        digest = hashlib.sha256(sender.encode()).digest()
+        return f"198.{18 + digest[0] % 2}.{digest[1]}.{digest[2]}"
+
+    def say(self, sender: str, message: str, timeout: float = 30, address: str = "") -> List[Dict]:
+        """Send a message through the REST channel (from the sender's own address); return the bot's messages."""
         body = json.dumps({"sender": sender, "message": message}).encode()
         request = urllib.request.Request(f"{self.rasa}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json",
+                                                  "X-Forwarded-For": address or self.address_of(sender)})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read().decode())
 
-    def text(self, sender: str, message: str) -> str:
+    def text(self, sender: str, message: str, address: str = "", timeout: float = 30) -> str:
         """All text the bot sent in reply, joined."""
-        return "\n".join(m.get("text", "") for m in self.say(sender, message))
+        return "\n".join(m.get("text", "") for m in self.say(sender, message, timeout=timeout, address=address))
 
     def tracker(self, sender: str) -> Dict:
         request = urllib.request.Request(f"{self.rasa}/conversations/{sender}/tracker?token={self.token}")
@@ -135,3 +143,17 @@ def servers(kb_url) -> Iterator[Servers]:
 def sender() -> str:
     """A new conversation id."""
     return "test-" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="session")
+def wechat_api():
+    """A local stand-in for WeChat's API (token and customer-service message), shared by all WeChat tests."""
+    import os
+
+    from tests.e2e.wechat_api import FakeWeChatApi
+
+    api = FakeWeChatApi(int(os.environ["WECHAT_API_BASE"].rsplit(":", 1)[1]), os.environ["WECHAT_APPID"],
+                        os.environ["WECHAT_SECRET"])
+    api.start()
+    yield api
+    api.stop()

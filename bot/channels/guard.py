@@ -1,6 +1,8 @@
 """What every channel does around the dialogue, so a worker never meets silence.
 
-- a per-sender rate limit (a token bucket) with a polite answer when it is hit;
+- rate limits (token buckets) per sender and per client address, with a polite
+  answer when one is hit (the address is the peer, or the client named in
+  ``X-Forwarded-For`` by one of ``GONGYOU_TRUSTED_PROXIES``);
 - the dialogue runs inside a guard: an exception, an empty answer or an action
   server that is down adds a notice with the national hotlines (read from the
   data file, so it works with the database down too);
@@ -9,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -39,8 +42,34 @@ def service_notice() -> str:
             f"也可以直接打电话：{lines}。遇到危险请立即拨打{urgent}。")
 
 
+# Metadata a client may attach to a message (kept in the conversation): a small flat object.
+MAX_METADATA_BYTES = 2048
+
+
+def client_address(peer: Optional[str], forwarded_for: Optional[str]) -> str:
+    """The client's address: the peer, or the last hop of X-Forwarded-For that is not a trusted proxy."""
+    trusted = settings().trusted_proxies
+    peer = peer or ""
+    if peer in trusted and forwarded_for:
+        for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+            if hop not in trusted:
+                return hop[:64]
+    return peer
+
+
+def small_metadata(value: Any) -> Dict[str, Any]:
+    """``value`` if it is a flat object of at most MAX_METADATA_BYTES of JSON, else nothing."""
+    if not isinstance(value, dict):
+        return {}
+    flat = {str(k)[:64]: v for k, v in value.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    flat.pop("client_ref", None)  # set by the channel, never by the client
+    if len(json.dumps(flat, ensure_ascii=False)) > MAX_METADATA_BYTES:
+        return {}
+    return flat
+
+
 class RateLimiter:
-    """A token bucket per sender: ``burst`` messages at once, then one per ``60/per_minute`` seconds."""
+    """A token bucket per key: ``burst`` messages at once, then one per ``60/per_minute`` seconds."""
 
     def __init__(self, per_minute: float = 20.0, burst: int = 15, max_senders: int = 50_000):
         self.rate = per_minute / 60.0
@@ -102,11 +131,17 @@ class ActionServerWatch:
 class DialogueGuard:
     """Runs one user message through the dialogue and makes sure something useful comes back."""
 
-    def __init__(self, rate_limiter: Optional[RateLimiter] = None, watch: Optional[ActionServerWatch] = None):
+    def __init__(self, rate_limiter: Optional[RateLimiter] = None, watch: Optional[ActionServerWatch] = None,
+                 address_limiter: Optional[RateLimiter] = None):
+        cfg = settings()
         self.rate_limiter = rate_limiter or RateLimiter.from_settings()
-        self.watch = watch or ActionServerWatch(settings().action_server_url)
+        self.address_limiter = address_limiter or RateLimiter(cfg.address_per_minute, cfg.address_burst)
+        self.watch = watch or ActionServerWatch(cfg.action_server_url)
 
-    def allow(self, sender: str) -> bool:
+    def allow(self, sender: str, address: Optional[str] = None) -> bool:
+        """False when ``sender`` or the client ``address`` has sent too much lately."""
+        if address and not self.address_limiter.allow(address):
+            return False
         return self.rate_limiter.allow(sender)
 
     async def run(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str, sender: str,

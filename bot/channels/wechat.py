@@ -192,7 +192,8 @@ class WeChatInput(InputChannel):
                    message: Any) -> Optional[str]:
         collector = CollectingOutputChannel()
         task = asyncio.ensure_future(self.guard.run(
-            on_new_message, text, user, self.name(), {"wechat_msg_id": str(message.id or "")}, collector))
+            on_new_message, text, user, self.name(),
+            {"wechat_msg_id": str(message.id or ""), "client_ref": settings().client_ref(f"wechat:{user}")}, collector))
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=PASSIVE_DEADLINE_SECONDS)
         except asyncio.TimeoutError:

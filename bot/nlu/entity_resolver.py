@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -51,6 +52,8 @@ from knowledge.text.quantities import (
 logger = logging.getLogger(__name__)
 
 PLACE_ENTITIES = ("province", "city", "district")
+# A personal number as the normaliser masks it (knowledge.privacy): nothing is read from it.
+MASKED_NUMBER = re.compile(r"\*{3,}[0-9Xx]{4}")
 LABELLED_ENTITIES = ("worker_group", "contract_status")
 SYNONYMS_FILE = "synonyms.json"
 
@@ -142,7 +145,13 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
         return messages
 
     def resolve(self, text: Text, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-        """Return ``entities`` normalised, with rule-found places and quantities added."""
+        """Return ``entities`` normalised, with rule-found places and quantities added.
+
+        Nothing is read from a masked personal number (``*******5678``, see the normaliser).
+        """
+        masks = [{ENTITY_ATTRIBUTE_START: m.start(), ENTITY_ATTRIBUTE_END: m.end()} for m in MASKED_NUMBER.finditer(text)]
+        entities = [e for e in entities
+                    if not self._overlaps(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END], masks)]
         result: List[Dict[Text, Any]] = []
         mentions = self.places.find(text)
         used_mentions: set = set()
@@ -173,7 +182,7 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
             if i not in used_mentions and not self._overlaps(mention.start, mention.end, result):
                 result.append(self._place_entity(mention, None))
         if self._config.get("rule_based_quantities", True):
-            self._add_rule_quantities(text, result)
+            result.extend(self._rule_quantities(text, [*result, *masks]))
         result.sort(key=lambda e: (e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]))
         return result
 
@@ -264,7 +273,9 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
         mention = PlaceMention(start, end, self._span(text, entity), region, (region,))
         return [self._place_entity(mention, entity)]
 
-    def _add_rule_quantities(self, text: Text, result: List[Dict[Text, Any]]) -> None:
+    def _rule_quantities(self, text: Text, taken: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+        """Money, durations and dates the rules find where no entity (or mask) is yet."""
+        result: List[Dict[Text, Any]] = []
         found: List[Tuple[str, int, int, Any, Dict[Text, Any]]] = []
         for q in find_money(text):
             found.append(("money", q.start, q.end, q.value, {"approximate": True} if q.approximate else {}))
@@ -275,7 +286,7 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
         for d in find_dates(text):
             found.append(("date", d.start, d.end, d.iso, {"precision": d.precision}))
         for kind, start, end, value, extra in found:
-            if self._overlaps(start, end, result):
+            if self._overlaps(start, end, [*taken, *result]):
                 continue
             result.append({
                 ENTITY_ATTRIBUTE_TYPE: kind,
@@ -286,3 +297,4 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
                 "confidence_entity": 1.0,
                 **extra,
             })
+        return result

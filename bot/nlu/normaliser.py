@@ -1,8 +1,14 @@
 """First step of the NLU pipeline: make the message text uniform.
 
-Traditional → Simplified, full-width → half-width, emoji and control
-characters dropped, whitespace tidied, and very long messages cut to their
-start and end. Entity annotations in training data are moved with the text.
+Traditional → Simplified, full-width → half-width, emoji, control and invisible
+formatting characters dropped, whitespace tidied, and very long messages cut to
+their start and end. Entity annotations in training data are moved with the text.
+
+Personal numbers (phones, bank cards, ID cards) are then masked in the text the
+model reads (``*******5678``), so a phone number is never taken for a wage or a
+date; :mod:`bot.nlu.entity_resolver` drops any entity found on a mask. The
+user event keeps the worker's own words for the running turn (a consented
+callback number is read from there), and the conversation store masks them too.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from knowledge.privacy import mask_pii
 from knowledge.text.normalise import normalise
 
 
@@ -53,9 +60,16 @@ class TextNormaliser(GraphComponent):
         if not isinstance(text, str):
             return
         result = normalise(text, self.max_chars if not keep_entities else 0)
+        if keep_entities:
+            if result.text != text:
+                message.set(TEXT, result.text)
+        else:
+            masked = mask_pii(result.text)
+            if masked != text:
+                message.set(TEXT, masked)
+            return
         if result.text == text:
             return
-        message.set(TEXT, result.text)
         entities: Optional[List[Dict[Text, Any]]] = message.get(ENTITIES)
         if keep_entities and entities:
             moved = []

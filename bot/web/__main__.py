@@ -11,6 +11,7 @@ from knowledge.settings import settings
 
 def main() -> None:
     cfg = settings()
+    cfg.protect_files()
     parser = argparse.ArgumentParser(description="工友 web server (chat page and staff console)")
     parser.add_argument("--host", default=cfg.host)
     parser.add_argument("--port", type=int, default=cfg.web_port)

@@ -7,13 +7,13 @@ server cannot be reached come from the knowledge base (``/api/hotlines``).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Dict, List
 
 import aiohttp
 from aiohttp import web
 
+from bot.web.security import Handler, client_address, no_banner, read_json, security_headers
 from knowledge.settings import settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -29,19 +29,25 @@ async def index(request: web.Request) -> web.FileResponse:  # noqa: ARG001
 
 
 async def chat(request: web.Request) -> web.Response:
-    """Forward one user message to Rasa's REST channel and return the bot's messages."""
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    """Forward one user message to Rasa's REST channel and return the bot's messages.
+
+    The client's address goes along (X-Forwarded-For), so Rasa's limits per address apply
+    to each worker and not to this server as a whole.
+    """
+    if (request.content_length or 0) > settings().max_body_bytes:
+        return web.json_response({"error": "消息太长"}, status=413)
+    body = await read_json(request)
+    if not isinstance(body, dict):
         return web.json_response({"error": "请求格式不对"}, status=400)
     sender = str(body.get("sender") or "")[:64]
     message = str(body.get("message") or "")[:MAX_MESSAGE_CHARS]
-    if not sender:
+    if not sender.strip():
         return web.json_response({"error": "缺少会话编号"}, status=400)
     session: aiohttp.ClientSession = request.app["http"]
     try:
         async with session.post(f"{request.app['rasa_url']}/webhooks/rest/webhook",
-                                json={"sender": sender, "message": message}) as resp:
+                                json={"sender": sender, "message": message},
+                                headers={"X-Forwarded-For": client_address(request)}) as resp:
             if resp.status != 200:
                 return web.json_response({"error": "助手暂时无法回答"}, status=502)
             messages: List[Dict[str, Any]] = await resp.json(content_type=None)
@@ -68,13 +74,11 @@ async def hotlines(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler):
+async def widget_cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The widget is embedded on other sites: its script and API may be called from any origin."""
     response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if request.path == "/":
-        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:")
     if request.path.startswith("/api/") or request.path.startswith("/static/gongyou-widget"):
-        response.headers["Access-Control-Allow-Origin"] = "*"  # the widget is embedded on other sites
+        response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     return response
 
@@ -91,7 +95,9 @@ async def _http_session(app: web.Application):
 
 def create_app() -> web.Application:
     """The web application (chat page at /, widget at /static/gongyou-widget.js)."""
-    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[security_headers])
+    # 2 MB for the console's CSV upload; /api/chat takes GONGYOU_MAX_BODY_BYTES at most.
+    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[security_headers, widget_cors])
+    app.on_response_prepare.append(no_banner)  # type: ignore[arg-type]
     app["rasa_url"] = settings().rasa_url
     app.cleanup_ctx.append(_http_session)
     app.router.add_get("/healthz", healthz)

@@ -1,130 +1,138 @@
 """Hotline staff console at /staff: search, calculators, the case queue, data upkeep.
 
-Sessions are HMAC-signed cookies (HttpOnly, SameSite=Strict, Secure over HTTPS)
-holding the user id, an expiry and a CSRF token that every form must echo.
-Pages are Jinja2 templates with autoescaping on.
+Sessions are kept in the database (:mod:`knowledge.staff`): the browser holds a
+random token in a cookie (HttpOnly, SameSite=Strict; over HTTPS ``Secure`` and the
+``__Host-`` prefix), every request checks that the session is live and reads the
+account's current role, and every form must echo the session's CSRF token. A
+login must come from this site (``Origin``), is limited per address, and its
+password check runs off the event loop. Pages are Jinja2 templates with
+autoescaping on.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
+import asyncio
 import hmac
 import io
-import json
-import secrets
 from collections import Counter, defaultdict
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
 
 import jinja2
 import sqlalchemy as sa
 from aiohttp import web
 
-from knowledge import clock, models
-from knowledge.settings import settings
+from bot.web.security import Handler, client_address, is_secure
+from knowledge import models
+from knowledge.staff import SESSION_MAX_AGE
 from knowledge.taxonomy import TOPICS
 
 COOKIE = "gongyou_staff"
-SESSION_SECONDS = 8 * 3600
+SECURE_COOKIE = "__Host-gongyou_staff"  # only over HTTPS, only for this host, path /
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
                                autoescape=True)
+# Messages a redirect may show, by code (never free text from the URL).
+MESSAGES = {
+    "bad_move": "这个状态变更不允许。",
+    "logged_out": "已退出。",
+    "expired": "登录已过期，请重新登录。",
+}
 
 
-def _case(db, reference: str) -> Optional[models.Case]:
+def _case(db: Any, reference: str) -> Optional[models.Case]:
     """The case with this reference, or None."""
     return db.execute(sa.select(models.Case).where(models.Case.reference == reference)).scalars().one_or_none()
 
 
-@lru_cache(maxsize=1)
-def _secret() -> bytes:
-    """The session-signing key (read once per process)."""
-    return settings().web_secret()
-
-
-def _sign(payload: Dict[str, Any]) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-    mac = hmac.new(_secret(), body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{mac}"
-
-
-def _unsign(value: str) -> Optional[Dict[str, Any]]:
-    try:
-        body, mac = value.rsplit(".", 1)
-    except ValueError:
-        return None
-    if not hmac.compare_digest(mac, hmac.new(_secret(), body.encode(), hashlib.sha256).hexdigest()):
-        return None
-    payload = json.loads(base64.urlsafe_b64decode(body.encode()))
-    return payload if payload.get("exp", 0) > clock.timestamp() else None
-
-
-def _db():
+def _db() -> Any:
     from knowledge.db import session_scope
 
     return session_scope()
 
 
-def _current(request: web.Request) -> Optional[Dict[str, Any]]:
-    raw = request.cookies.get(COOKIE)
-    return _unsign(raw) if raw else None
+def _token(request: web.Request) -> Optional[str]:
+    return request.cookies.get(SECURE_COOKIE) or request.cookies.get(COOKIE)
 
 
 def render(request: web.Request, template: str, http_status: int = 200, **context: Any) -> web.Response:
     session = request.get("staff")
     html = TEMPLATES.get_template(template).render(user=session, topics=TOPICS, **context)
     response = web.Response(text=html, content_type="text/html", status=http_status)
-    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'self' 'unsafe-inline'"
-    response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def _same_origin(request: web.Request) -> bool:
+    """A form post from this site: its Origin (or Referer) names this host, or names none at all."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.host
+
+
 @web.middleware
-async def staff_guard(request: web.Request, handler):
-    """Every /staff page needs a login; admin pages need the admin role; every POST needs the CSRF token."""
+async def staff_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every /staff page needs a live session; admin pages need the admin role now; every POST the CSRF token."""
     if not request.path.startswith("/staff") or request.path in ("/staff/login", "/staff/static"):
         return await handler(request)
-    session = _current(request)
-    if session is None:
-        raise web.HTTPFound("/staff/login")
-    request["staff"] = session
-    if request.path.startswith("/staff/admin") and session.get("role") != "admin":
+    from knowledge.staff import current_session
+
+    with _db() as db:
+        live = current_session(db, _token(request))
+        staff = {"uid": live.user_id, "name": live.user.name, "role": live.user.role, "csrf": live.csrf} if live else None
+    if staff is None:
+        raise web.HTTPFound("/staff/login?msg=expired" if _token(request) else "/staff/login")
+    request["staff"] = staff
+    if request.path.startswith("/staff/admin") and staff["role"] != "admin":
         return render(request, "staff/error.html", http_status=403, message="只有管理员可以打开这个页面。")
     if request.method == "POST":
         form = await request.post()
         request["form"] = form
-        if not hmac.compare_digest(str(form.get("csrf", "")), session.get("csrf", "")):
+        if not hmac.compare_digest(str(form.get("csrf", "")), staff["csrf"]) or not _same_origin(request):
             return render(request, "staff/error.html", http_status=403, message="表单已过期，请刷新页面后重试。")
     return await handler(request)
 
 
 async def login_page(request: web.Request) -> web.Response:
-    return render(request, "staff/login.html")
+    return render(request, "staff/login.html", message=MESSAGES.get(request.query.get("msg", "")))
 
 
 async def login(request: web.Request) -> web.Response:
-    from knowledge.staff import AccountError, authenticate
+    from knowledge.staff import AccountError, authenticate, start_session
 
+    if not _same_origin(request):
+        return render(request, "staff/login.html", http_status=403, error="请从本站的登录页登录。")
     form = await request.post()
-    name, password = str(form.get("name", "")), str(form.get("password", ""))
-    try:
+    name, password = str(form.get("name", ""))[:80], str(form.get("password", ""))[:1000]
+    address = client_address(request)
+
+    def check() -> str:
+        # argon2 takes tens of milliseconds of CPU: off the event loop, so chats are not held up.
         with _db() as db:
-            user = authenticate(db, name, password)
-            payload = {"uid": user.id, "name": user.name, "role": user.role,
-                       "csrf": secrets.token_urlsafe(24), "exp": int(clock.timestamp()) + SESSION_SECONDS}
+            user = authenticate(db, name, password, address=address)
+            token, _ = start_session(db, user, address=address)
+            return token
+
+    try:
+        token = await asyncio.get_running_loop().run_in_executor(None, check)
     except AccountError as error:
         return render(request, "staff/login.html", http_status=401, error=str(error), name=name)
     response = web.HTTPFound("/staff/search")
-    response.set_cookie(COOKIE, _sign(payload), httponly=True, samesite="Strict", secure=request.secure,
-                        max_age=SESSION_SECONDS, path="/staff")
+    secure = is_secure(request)
+    response.set_cookie(SECURE_COOKIE if secure else COOKIE, token, httponly=True, samesite="Strict", secure=secure,
+                        max_age=int(SESSION_MAX_AGE.total_seconds()), path="/")
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
-    response = web.HTTPFound("/staff/login")
-    response.del_cookie(COOKIE, path="/staff")
+    from knowledge.staff import end_session
+
+    with _db() as db:
+        end_session(db, _token(request))
+    response = web.HTTPFound("/staff/login?msg=logged_out")
+    for name in (COOKIE, SECURE_COOKIE):
+        response.del_cookie(name, path="/")
     raise response
 
 
@@ -204,7 +212,7 @@ async def case_page(request: web.Request) -> web.Response:
                 "events": [{"at": e.at, "actor": e.actor, "kind": e.kind, "from": STATUS_NAMES.get(e.from_status or "", ""),
                             "to": STATUS_NAMES.get(e.to_status or "", ""), "note": e.note} for e in case.events],
                 "moves": [(s, STATUS_NAMES[s]) for s in TRANSITIONS.get(case.status, ())]}
-    return render(request, "staff/case.html", case=view, message=request.query.get("msg"))
+    return render(request, "staff/case.html", case=view, message=MESSAGES.get(request.query.get("msg", "")))
 
 
 async def case_status(request: web.Request) -> web.Response:
@@ -218,8 +226,8 @@ async def case_status(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text="没有这个案件")
         try:
             change_status(db, case, str(form.get("to", "")), request["staff"]["name"], str(form.get("note") or "") or None)
-        except ValueError as error:
-            raise web.HTTPFound(f"/staff/cases/{reference}?msg={error}") from None
+        except ValueError:
+            raise web.HTTPFound(f"/staff/cases/{reference}?msg=bad_move") from None
     raise web.HTTPFound(f"/staff/cases/{reference}")
 
 

@@ -39,15 +39,3 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def wechat_api():
-    """A local stand-in for WeChat's API (token and customer-service message), shared by all WeChat tests."""
-    import os
-
-    from tests.e2e.wechat_api import FakeWeChatApi
-
-    api = FakeWeChatApi(int(os.environ["WECHAT_API_BASE"].rsplit(":", 1)[1]), os.environ["WECHAT_APPID"],
-                        os.environ["WECHAT_SECRET"])
-    api.start()
-    yield api
-    api.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +14,7 @@ import uuid
 from dataclasses import replace
 
 import pytest
+import sqlalchemy as sa
 
 from bot import serve
 from knowledge.hotlines import national_hotlines
@@ -53,6 +56,40 @@ def test_with_the_action_server_down_the_worker_gets_the_hotlines_and_it_recover
     text = servers.text("test-" + uuid.uuid4().hex[:12], "老板拖欠我三个月工资怎么办")
     assert "系统暂时出了点问题" not in text
     assert "省" in text or "哪" in text, text  # back to normal: it asks where the worker is
+
+
+def test_a_hung_action_server_still_gets_the_worker_the_hotlines(servers, sender):
+    """SIGSTOP: the process is there, accepts connections and never answers (a hang, not a crash)."""
+    actions = _service(servers, "actions")
+    actions.process.send_signal(signal.SIGSTOP)
+    try:
+        # Without the short action timeout this call would wait for minutes: it must come back.
+        text = servers.text(sender, "老板拖欠我三个月工资怎么办", timeout=30)
+    finally:
+        actions.process.send_signal(signal.SIGCONT)
+    assert all(phone in text for phone in _hotline_numbers()), text
+    assert text.count("系统暂时出了点问题") == 1, text
+    time.sleep(6)  # the channel re-checks the action server's health every 5 s
+    assert "系统暂时出了点问题" not in servers.text("test-" + uuid.uuid4().hex[:12], "你好")
+
+
+def test_a_hung_database_still_gets_the_worker_an_answer_and_the_case_is_kept(servers, sender, db):
+    """A database that accepts connections and never answers (a listening socket nobody serves)."""
+    from knowledge.models import Case
+
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+        port = hole.getsockname()[1]
+        _swap(servers, "actions", DATABASE_URL=f"postgresql+psycopg2://gongyou:x@127.0.0.1:{port}/gongyou")
+        try:
+            text = servers.text(sender, "我要转人工", timeout=30)
+            assert all(phone in text for phone in _hotline_numbers()), text
+        finally:
+            _swap(servers, "actions")  # the database is back: spooled cases are written at start-up
+    db.expire_all()
+    case = db.execute(sa.select(Case).where(Case.sender_id == sender)).scalars().one()
+    assert case.reason == "requested"
 
 
 def test_with_the_database_unreachable_a_handoff_case_is_kept_and_written_after_restart(servers, sender, db):

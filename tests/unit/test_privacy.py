@@ -134,3 +134,50 @@ def test_closed_cases_lose_their_callback_number_after_the_retention_period(db):
     assert cases.forget_callback_numbers(db, clock.utcnow() + timedelta(seconds=5)) >= 1
     assert case.callback_phone is None
     assert case.reference == draft.reference and any("保存期限" in (e.note or "") for e in case.events)
+
+
+@pytest.mark.parametrize("written", ["138 1234 5678", "138－1234－5678", "138.1234.5678", "138\u30001234\u30005678",
+                                     "138\u200b1234\u200b5678", "+86 138 1234 5678", "１３８１２３４５６７８"])
+def test_a_phone_written_any_way_is_masked(written):
+    masked = mask_pii(f"我的电话{written}，月薪8000")
+    assert "1234" not in masked and "5678" in masked and "8000" in masked
+
+
+def test_a_phone_next_to_a_wage_masks_only_the_phone():
+    assert mask_pii("13812345678 8000") == "*******5678 8000"
+    assert mask_pii("工资卡 6222 0212 3456 7890 123 月薪 9000").endswith("0123 月薪 9000")
+
+
+@pytest.mark.parametrize("text", ["8000 8000 8000 8000", "2024-05-01 到 2025-05-01", "5000 6000 7000", "36500"])
+def test_amounts_and_dates_in_groups_are_not_taken_for_numbers_to_mask(text):
+    assert mask_pii(text) == text
+
+
+def test_secrets_in_logged_urls_are_hidden():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PiiLogFilter())
+    logger = logging.getLogger("gongyou-test-urls")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.error("Exception occurred while handling uri: 'http://x/conversations/a/tracker?token=s3cr3t-value'")
+    finally:
+        logger.removeHandler(handler)
+    assert "s3cr3t" not in stream.getvalue() and "token=***" in stream.getvalue()
+
+
+def test_masking_holds_for_loggers_with_their_own_handlers():
+    """Sanic configures its loggers' handlers after ours: masking where records are made still holds."""
+    from knowledge.privacy import install_log_masking
+
+    install_log_masking()
+    stream = io.StringIO()
+    logger = logging.getLogger("sanic.error.gongyou-test")
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.propagate = False
+    try:
+        logger.error("uri: 'http://x/version?token=abc123' from 138 1234 5678")
+    finally:
+        logger.handlers.clear()
+    assert "abc123" not in stream.getvalue() and "1234 5678" not in stream.getvalue()
