@@ -1,66 +1,35 @@
-"""Composing the answer to a topic from the knowledge base: the rules that apply
-at the worker's place (cited and dated), the local figures, the calculation
-with its working, the deadline, and where to go. No figure is written here;
-every number comes from :mod:`knowledge`."""
+"""The answer to a worker's question, from the knowledge base: first what was asked (the
+figure or rule the question names, a verdict for a legality question, the calculation the
+facts allow), then the topic's rules and figures for the worker's place, the deadlines, and
+where to go. No figure is written here: every number comes from :mod:`knowledge`."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from actions.facts import SKIP
-from knowledge import clock, queries
-from knowledge.calculators import CalcResult, CalculationError, Rules
-from knowledge.calculators.annual_leave import annual_leave
-from knowledge.calculators.compensation import compensation
-from knowledge.calculators.deadlines import deadline
-from knowledge.calculators.double_wage import double_wage
-from knowledge.calculators.maternity import maternity_leave
-from knowledge.calculators.overtime import overtime_pay
-from knowledge.calculators.wage_arrears import wage_arrears
-from knowledge.queries import Citation, FigureAnswer
+from knowledge import clock, queries, topics, verdicts
+from knowledge.calculators import CalcResult, Rules
+from knowledge.queries import Citation, FigureAnswer, ProvisionAnswer
 from knowledge.regions import region_index
 from knowledge.router import Referral, route_case
-from knowledge.search import phrases_in
+from knowledge.search import asks_figure, phrases_in, search
 from knowledge.taxonomy import ROUTES, TOPICS
 
-# Figures shown with each topic (key prefixes).
-TOPIC_FIGURES: Dict[str, Sequence[str]] = {
-    "minimum_wage": ("min_wage.monthly", "min_wage.hourly"),
-    "maternity_protection": ("maternity_leave.total_days", "maternity_leave.extra_days", "maternity_leave.extra_months",
-                             "paternity_leave.days", "paternity_leave.months", "nursing.break_minutes_per_day"),
-    "leave": ("annual_leave.days", "marriage_leave.days", "childcare_leave.days_per_year", "paternity_leave",
-              "holidays.public.days", "medical_period"),
-    "occupational_safety": ("high_temp_allowance",),
-    "overtime": ("work_hours", "overtime.monthly_cap_hours", "overtime.rate"),
-    "probation": ("probation",),
-    "labor_contract": ("contract.written_deadline_months", "double_wage.max_months"),
-    "dismissal": ("average_wage.monthly",),
-    "resignation": ("resignation",),
-    "wage_arrears": ("wage_payment",),
-    "work_injury": ("injury.employer_application_days", "injury.worker_application_years"),
-    "retirement": ("retirement",),
-    "non_compete": ("non_compete",),
-    "non_standard_employment": ("dispatch.max_ratio", "part_time"),
-    "dispute_resolution": ("arbitration.limitation_years", "arbitration.decision_days"),
-}
-# Figures every province sets itself: when the worker's province has none, say so.
-PROVINCIAL: Dict[str, str] = {
-    "min_wage.monthly": "月最低工资标准",
-    "maternity_leave.total_days": "产假天数",
-    "marriage_leave.days": "婚假天数",
-    "childcare_leave.days_per_year": "育儿假天数",
-    "paternity_leave.days": "陪产假天数",
-    "high_temp_allowance": "高温津贴标准",
-}
+MAX_PROVISIONS = 3
+# Search results that answer the question itself (figures and provisions; places come with the routes).
+MAX_DIRECT = 3
+DIRECT_MIN_SCORE = 1.2
+# How much of the question a result's own words must cover to be shown as its answer.
+DIRECT_MIN_COVER = {"figure": 0.15, "provision": 0.35}
 # A figure the province sets in months (河南's maternity and nursing leave) answers the same question.
 IN_MONTHS: Dict[str, Sequence[str]] = {
     "maternity_leave.total_days": ("maternity_leave.extra_months",),
     "paternity_leave.days": ("paternity_leave.months",),
 }
-MAX_PROVISIONS = 3
 
 
 @dataclass
@@ -82,145 +51,95 @@ class Answer:
         return citation.text()
 
 
+def fingerprint(message: Dict[str, Any]) -> str:
+    """A short hash of a message's text: parts the worker has already seen are not sent again."""
+    return hashlib.sha1(str(message.get("text", "")).encode("utf-8")).hexdigest()[:12]
+
+
 def place_name(adcode: Optional[str]) -> str:
     if not adcode:
         return "全国"
     return region_index().full_name(adcode) if region_index().get(adcode) else "全国"
 
 
-def _known(value: Any) -> bool:
-    return value not in (None, "", SKIP)
+def _figure_line(answer: Answer, f: FigureAnswer) -> str:
+    scope = f"{f.jurisdiction_name}，" if f.jurisdiction != "000000" else "全国，"
+    note = f"；{f.note}" if f.note else ""
+    return f"• {f.label}：{f.value_text()}（{scope}{f.valid_from.isoformat()}起执行{note}；依据：{answer.cite(f.citation)}）"
 
 
-def _as_date(value: Any) -> Optional[date]:
-    if not _known(value):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
+def _provision_line(answer: Answer, p: ProvisionAnswer) -> str:
+    return f"• {p.summary}（依据：{answer.cite(p.citation)}）"
 
 
-def topic_figures(session: Session, topic: str, adcode: Optional[str], on: date,
-                  memo: Optional[Dict[str, List[FigureAnswer]]] = None) -> List[FigureAnswer]:
-    out: List[FigureAnswer] = []
-    for prefix in TOPIC_FIGURES.get(topic, ()):
-        out.extend(_figures(session, prefix, adcode, on, memo))
-    return out
+class Memo:
+    """``queries.figures`` asked once per prefix while one answer is composed."""
+
+    def __init__(self, session: Session, adcode: Optional[str], on: date) -> None:
+        self.session, self.adcode, self.on = session, adcode, on
+        self.cache: Dict[str, List[FigureAnswer]] = {}
+
+    def figures(self, prefix: str) -> List[FigureAnswer]:
+        if prefix not in self.cache:
+            self.cache[prefix] = queries.figures(self.session, prefix, self.adcode, self.on)
+        return self.cache[prefix]
 
 
-def _figures(session: Session, prefix: str, adcode: Optional[str], on: date,
-             memo: Optional[Dict[str, List[FigureAnswer]]]) -> List[FigureAnswer]:
-    """``queries.figures``, asked once per prefix while one answer is composed."""
-    if memo is None:
-        return queries.figures(session, prefix, adcode, on)
-    if prefix not in memo:
-        memo[prefix] = queries.figures(session, prefix, adcode, on)
-    return memo[prefix]
-
-
-def calculation(session: Session, topic: str, facts: Dict[str, Any], adcode: Optional[str],
-                on: date) -> Optional[CalcResult]:
-    """The calculation the topic's facts allow, or None."""
-    rules = Rules(session, adcode, on)
-    f = {k: v for k, v in facts.items() if _known(v)}
-    try:
-        if topic == "dismissal" and "service_months" in f and "monthly_wage" in f:
-            how = f.get("how_ended")
-            if how == "quit":
-                return None
-            kind = "2N" if how == "unlawful" else "N"
-            return compensation(rules, f["service_months"], f["monthly_wage"], kind)
-        if topic == "resignation" and f.get("how_ended") in ("forced", "negotiated") and \
-                "service_months" in f and "monthly_wage" in f:
-            return compensation(rules, f["service_months"], f["monthly_wage"], "N")
-        if topic == "wage_arrears" and ("amount_owed" in f or ("monthly_wage" in f and "arrears_months" in f)):
-            return wage_arrears(rules, f.get("amount_owed"), f.get("monthly_wage"), f.get("arrears_months"))
-        if topic == "overtime" and "monthly_wage" in f and (f.get("workday_overtime_hours") or f.get("rest_day_overtime_hours")):
-            return overtime_pay(rules, f["monthly_wage"], f.get("workday_overtime_hours") or 0,
-                                f.get("rest_day_overtime_hours") or 0)
-        start = _as_date(f.get("start_date"))
-        if topic == "labor_contract" and f.get("contract_status") in ("unsigned", "expired") and \
-                start and "monthly_wage" in f:
-            return double_wage(rules, start, f["monthly_wage"], today=on)
-        if topic == "maternity_protection" and adcode:
-            return maternity_leave(rules)
-        if topic == "leave" and "work_years" in f:
-            return annual_leave(rules, f["work_years"])
-    except CalculationError:
-        return None
-    return None
-
-
-def deadlines(session: Session, topic: str, facts: Dict[str, Any], adcode: Optional[str], on: date) -> List[CalcResult]:
-    rules = Rules(session, adcode, on)
-    out = []
-    try:
-        injury = _as_date(facts.get("injury_date"))
-        if topic == "work_injury" and injury:
-            out.append(deadline(rules, "injury", injury, today=on))
-        ended = _as_date(facts.get("end_date"))
-        if topic in ("dismissal", "resignation") and ended:
-            out.append(deadline(rules, "arbitration", ended, today=on))
-        if topic == "wage_arrears" and facts.get("still_employed") is not None:
-            left = _as_date(facts.get("left_date"))
-            if facts.get("still_employed") is True:
-                out.append(deadline(rules, "wage_arbitration", on, None, today=on))
-            elif left:
-                out.append(deadline(rules, "wage_arbitration", left, left, today=on))
-    except CalculationError:
-        pass
-    return out
+def direct_answer(session: Session, answer: Answer, question: str, adcode: Optional[str], on: date,
+                  topic: Optional[str]) -> List[str]:
+    """What the question itself asks (the figures and rules the staff look-up finds for it), first."""
+    if not question.strip():
+        return []
+    where = region_index().full_name(adcode) if adcode else ""
+    # The place known from the conversation counts even when this message does not name it.
+    result = search(session, f"{where} {question}" if where and where not in question else question, on=on, limit=8)
+    lines: List[str] = []
+    seen: set = set()
+    wants_figure = asks_figure(question)
+    named = phrases_in(question)
+    for item in result.items:
+        if item.type == "service_point" or item.score < DIRECT_MIN_SCORE or len(lines) >= MAX_DIRECT or \
+                item.cover < DIRECT_MIN_COVER[item.type]:
+            continue
+        if item.type == "figure" and not wants_figure:
+            continue  # a rule question is answered by rules (and a verdict), not by loose numbers
+        if item.type == "figure":
+            figure = next((f for f in queries.figures(session, item.data["key"], adcode, on)
+                           if f.key == item.data["key"] and f.jurisdiction == item.data["jurisdiction"]), None)
+            if figure is None or figure.key in seen:
+                continue
+            seen.add(figure.key)
+            lines.append(_figure_line(answer, figure))
+        elif item.type == "provision":
+            provision = queries.provision(session, item.data["id"])
+            if provision is None or provision.id in seen:
+                continue
+            if topic and provision.topic != topic and not any(w in provision.summary for w in named):
+                continue  # another topic's rule only when the worker named it (一函两书 asked about wages)
+            seen.add(provision.id)
+            lines.append(_provision_line(answer, provision))
+    return lines
 
 
 def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optional[str] = None,
             on: Optional[date] = None, question: str = "") -> Answer:
-    """All messages answering ``topic`` for the place and facts given (``question``: what the worker asked)."""
+    """All messages answering ``question`` on ``topic`` for the place and facts given."""
     day = on or clock.today()
     answer = Answer()
     where = place_name(adcode)
     label = TOPICS.get(topic, topic)
+    spec = topics.topic(topic)
+    rules = Rules(session, adcode, day)
+    known = {k: v for k, v in facts.items() if topics.known(v)}
 
-    # 1. The rules that apply: those on what the worker named (一函两书, 诉调对接 …) first, then local ones.
-    named = phrases_in(question)
-    provisions = queries.provisions(session, topic, adcode, day, limit=MAX_PROVISIONS, mentioning=named)
-    if named and not any(w in p.summary or w in p.citation.text() for p in provisions for w in named):
-        # The worker named a rule kept under another topic (一函两书 asked about unpaid wages): show it too.
-        extra = queries.provisions_naming(session, named, adcode, day, limit=2)
-        provisions = extra + [p for p in provisions if p.id not in {e.id for e in extra}][:MAX_PROVISIONS]
-    lines = [f"【{label}】按{where}适用的规定："]
-    for p in provisions:
-        lines.append(f"• {p.summary}（依据：{answer.cite(p.citation)}）")
-    if not provisions:
-        lines.append("知识库里暂时没有这方面的规定摘要，我先把能帮您的地方告诉您。")
-        answer.unknown.append("provisions")
-    answer.say("\n".join(lines))
-
-    # 2. Local figures; say plainly when the province's own figure is not known.
-    memo: Dict[str, List[FigureAnswer]] = {}  # the province check below asks for some prefixes again
-    figures = topic_figures(session, topic, adcode, day, memo)
-    if figures:
-        fig_lines = ["相关标准："]
-        for f in figures:
-            scope = f"{f.jurisdiction_name}，" if f.jurisdiction != "000000" else ""
-            note = f"；{f.note}" if f.note else ""
-            fig_lines.append(f"• {f.label}：{f.value_text()}（{scope}{f.valid_from.isoformat()}起执行{note}；"
-                             f"依据：{answer.cite(f.citation)}）")
-        answer.say("\n".join(fig_lines))
-    for prefix, name in PROVINCIAL.items():
-        if not any(prefix.startswith(p) or p.startswith(prefix) for p in TOPIC_FIGURES.get(topic, ())):
-            continue
-        if not adcode:
-            continue
-        alternatives = (prefix, *IN_MONTHS.get(prefix, ()))
-        local = [f for p in alternatives for f in _figures(session, p, adcode, day, memo) if f.jurisdiction != "000000"]
-        if not local:
-            answer.unknown.append(prefix)
-            answer.say(f"{where}的{name}我这里还没有核实过的数据，不能给您一个数字；请以当地人社部门公布的为准，"
-                       f"也可以转人工帮您查。")
-
-    # 3. What the worker can claim, with the working.
-    result = calculation(session, topic, facts, adcode, day)
+    # 1. What was asked: a verdict for a legality question, the figure or rule named, the calculation.
+    verdict = verdicts.find(question, topic, complaint=topics.describes_problem(topic, question))
+    if verdict is not None:
+        cited = "；".join(answer.cite(p.citation) for p in verdicts.provisions_of(session, verdict, adcode, day))
+        answer.say(f"结论：{verdict.headline}。\n{verdict.why}" + (f"（依据：{cited}）" if cited else "")
+                   + f"\n怎么办：{verdict.then}", custom={"verdict": verdict.verdict})
+    direct = direct_answer(session, answer, question, adcode, day, topic)
+    result: Optional[CalcResult] = topics.calculate(topic, rules, known)
     if result is not None:
         for c in result.citations:
             answer.cite(c)
@@ -228,28 +147,59 @@ def compose(session: Session, topic: str, facts: Dict[str, Any], adcode: Optiona
         if result.warnings:
             text += "\n注意：" + "；".join(result.warnings)
         answer.say(text, custom={"calculation": result.as_dict()})
+    if direct:
+        scope = f"按{where}的规定" if adcode else "按全国的规定（您还没说在哪里工作）"
+        answer.say(f"您问的{scope}：\n" + "\n".join(direct))
 
-    # 4. Deadlines that decide whether a claim is still possible.
-    for d in deadlines(session, topic, facts, adcode, day):
+    # 2. The topic's rules and figures where the worker is (local first, then national).
+    named = phrases_in(question)
+    provisions = queries.provisions(session, topic, adcode, day, limit=MAX_PROVISIONS + len(direct), mentioning=named)
+    if named and not any(w in p.summary or w in p.citation.text() for p in provisions for w in named):
+        extra = queries.provisions_naming(session, named, adcode, day, limit=2)
+        provisions = extra + [p for p in provisions if p.id not in {e.id for e in extra}]
+    shown = {c.text() for c in answer.citations}
+    provisions = [p for p in provisions if p.citation.text() not in shown or p.summary not in "".join(direct)]
+    provisions = [p for p in provisions if f"• {p.summary}" not in "\n".join(direct)][:MAX_PROVISIONS]
+    if provisions:
+        answer.say(f"【{label}】按{where}适用的规定：\n" + "\n".join(_provision_line(answer, p) for p in provisions))
+    elif not direct and verdict is None:
+        answer.say(f"【{label}】知识库里暂时没有这方面的规定摘要，我先把能帮您的地方告诉您。")
+        answer.unknown.append("provisions")
+    memo = Memo(session, adcode, day)
+    figures = [f for prefix in (spec.figures if spec else ()) for f in memo.figures(prefix)]
+    figure_lines = [line for line in (_figure_line(answer, f) for f in figures) if line not in direct]
+    if figure_lines:
+        answer.say("相关标准：\n" + "\n".join(figure_lines))
+    for prefix, name in (spec.provincial.items() if spec and adcode else ()):
+        alternatives = (prefix, *IN_MONTHS.get(prefix, ()))
+        if not [f for p in alternatives for f in memo.figures(p) if f.jurisdiction != "000000"]:
+            answer.unknown.append(prefix)
+            answer.say(f"{where}的{name}我这里还没有核实过的数据，不能给您一个数字；请以当地人社部门公布的为准，"
+                       f"也可以转人工帮您查。")
+
+    # 3. Deadlines that decide whether a claim is still possible.
+    for d in topics.deadlines(topic, rules, known):
         for c in d.citations:
             answer.cite(c)
-        info = {"kind": d.title, **d.details}
-        answer.deadlines.append(info)
+        answer.deadlines.append({"kind": d.title, **d.details})
         answer.say("⏰ " + d.title + "：" + " ".join(d.steps) + ("\n" + "；".join(d.warnings) if d.warnings else ""))
 
-    # 5. Where to go, nearest first.
-    referrals = route_case(session, topic, facts, adcode)
-    if referrals:
-        answer.routes = [r.route for r in referrals]
-        answer.say(_routes_text(referrals), custom={
-            "routes": [card for r in referrals for card in r.cards()],
-            "citations": [c.as_dict() for c in answer.citations],
-        })
+    # 4. Where to go, nearest first, when something was done to the worker.
+    if topics.describes_problem(topic, question) or topics.asks_where(question) or result is not None \
+            or verdict is not None:
+        referrals = route_case(session, topic, known, adcode)
+        if referrals:
+            answer.routes = [r.route for r in referrals]
+            answer.say(_routes_text(referrals, adcode), custom={
+                "routes": [card for r in referrals for card in r.cards()],
+                "citations": [c.as_dict() for c in answer.citations],
+            })
     return answer
 
 
-def _routes_text(referrals: Sequence[Referral]) -> str:
-    lines = ["建议您这样做："]
+def _routes_text(referrals: Sequence[Referral], adcode: Optional[str]) -> str:
+    head = "可以找这些地方（离您最近的在前）：" if adcode else "可以找这些地方（告诉我城市，我给您当地的）："
+    lines = [head]
     for i, r in enumerate(referrals, 1):
         lines.append(f"{i}. {ROUTES[r.route]}：{r.why}")
         for p in r.points:

@@ -1,10 +1,17 @@
-"""The triage conversation: remember the topic, read facts from every message,
-ask only for the facts the topic still needs (one form for all topics), and
-answer from the knowledge base."""
+"""The topic conversation, answer first: read every fact the worker gives, answer at once with
+what the knowledge base says for what is known, then ask — one at a time, skippable — only
+a fact that would change the answer (the topic specification in :mod:`knowledge.topics`
+decides which), and answer again, with what is new, when it comes.
+
+The triage form asks the questions: its required slot is the one next fact worth asking, and
+its ask actions (``action_ask_<fact>``) give the refined answer and then the question. When
+no question is left, ``action_answer_topic`` gives the answer.
+"""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from datetime import date
+from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,43 +19,48 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import kb
-from actions.answers import compose
-from actions.facts import (
-    ALL_FACTS,
-    BOOL_FACTS,
-    DATE_FACTS,
-    HOUR_FACTS,
-    MONEY_FACTS,
-    MONTH_FACTS,
-    SKIP,
-    extract,
-    facts_for,
-    is_other_topic,
-)
+from actions.answers import compose, fingerprint
+from actions.facts import ALL_FACTS, SKIP, extract, is_other_topic
 from actions.replies import hotline_text
-from knowledge import clock
+from knowledge import clock, topics
 from knowledge.privacy import normalise_phone
 from knowledge.taxonomy import TOPICS
 
 logger = logging.getLogger(__name__)
-Validator = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Dict[Text, Any]]
 
-# Conversation intents whose words are not answers to a fact question.
 # Replies up to this length that answer the question asked are answers, not a new topic.
 SHORT_ANSWER_CHARS = 12
 NOT_ANSWERS = ("emergency", "out_of_scope", "bot_challenge", "greet", "goodbye", "thank", "request_human")
 HANDOFF_SLOTS = ("callback_consent", "callback_phone")
+ANYTHING_ELSE = [{"title": "转人工", "payload": "/request_human"}, {"title": "问别的问题", "payload": "/greet"}]
 
 
 def current_facts(tracker: Tracker) -> Dict[str, Any]:
     return {name: tracker.get_slot(name) for name in ALL_FACTS if tracker.get_slot(name) is not None}
 
 
-class ActionValidateSlotMappings(Action):
-    """Runs after every user message: reads place and facts for the current topic.
+def worker_words(tracker: Tracker) -> str:
+    """The worker's last message as typed: the NLU reads it with personal numbers masked,
+    but a callback number the worker gives must reach the case in full."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return str(event.get("text") or "")
+    return ""
 
-    A message that confidently asks about another topic is left to
-    ``action_set_topic``, which resets the facts before reading it.
+
+def _fact_events(tracker: Tracker, found: Dict[str, Any]) -> List[EventType]:
+    events: List[EventType] = [SlotSet(name, value) for name, value in found.items() if tracker.get_slot(name) != value]
+    given = [name for name in found if name != "place" and found[name] != SKIP]
+    if given:
+        events.append(SlotSet("last_fact", given[-1]))
+    return events
+
+
+class ActionValidateSlotMappings(Action):
+    """Runs after every user message: reads the place and the facts of the current topic.
+
+    A message that confidently asks about another topic is left to ``action_set_topic``,
+    which resets the facts before reading it.
     """
 
     def name(self) -> Text:
@@ -68,20 +80,8 @@ class ActionValidateSlotMappings(Action):
             return events
         if intent in NOT_ANSWERS:
             requested = None
-        found = extract(message, topic, requested)
-        for name, value in found.items():
-            if tracker.get_slot(name) != value:
-                events.append(SlotSet(name, value))
-        return events
-
-
-def worker_words(tracker: Tracker) -> str:
-    """The worker's last message as typed: the NLU reads it with personal numbers masked,
-    but a callback number the worker gives must reach the case in full."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return str(event.get("text") or "")
-    return ""
+        found = extract(message, topic, requested, tracker.get_slot("last_fact"), current_facts(tracker))
+        return events + _fact_events(tracker, found)
 
 
 def handoff_answer(requested: str, message: Dict[str, Any], typed: str = "") -> List[EventType]:
@@ -92,21 +92,24 @@ def handoff_answer(requested: str, message: Dict[str, Any], typed: str = "") -> 
     if requested == "callback_consent":
         if phone:
             return [SlotSet("callback_consent", True), SlotSet("callback_phone", phone)]
-        if intent == "affirm" or any(w in text for w in ("需要", "要", "好", "可以", "是")) and "不" not in text:
-            return [SlotSet("callback_consent", True)]
-        if intent == "deny" or any(w in text for w in ("不", "没", "算了")):
-            return [SlotSet("callback_consent", False)]
+        answer = topics.yes_no(text, intent)
+        if answer is not None:
+            return [SlotSet("callback_consent", answer)]
         return []
     if requested == "callback_phone":
         if phone:
             return [SlotSet("callback_phone", phone)]
-        if intent == "deny" or any(w in text for w in ("不留", "不想", "算了", "不用")):
+        if intent == "deny" or topics.is_skip(text) or any(w in text for w in ("不留", "不想", "不用")):
             return [SlotSet("callback_consent", False), SlotSet("callback_phone", SKIP)]
     return []
 
 
 class ActionSetTopic(Action):
-    """Start (or switch to) a topic: keep the place, forget the old topic's facts, read the new ones."""
+    """Start (or switch to) a topic: keep the place, forget the old topic's facts, read the new ones.
+
+    During the questions, a short reply that answers the question asked is an answer, even if
+    the model heard a topic in it ("已经离职了" to "还在这家单位干吗？").
+    """
 
     def name(self) -> Text:
         return "action_set_topic"
@@ -118,14 +121,19 @@ class ActionSetTopic(Action):
             return []
         previous = tracker.get_slot("topic")
         requested = tracker.get_slot("requested_slot")
-        if tracker.active_loop_name == "triage_form" and previous and requested:
-            # A short reply that answers the question asked ("已经离职了" to "还在这家单位干吗？")
-            # is an answer, even if the model heard a topic in it; the same topic again just adds facts.
-            text = message.get("text") or ""
-            answer = extract(message, previous, requested)
-            if previous == intent or (requested in answer and len(text) <= SHORT_ANSWER_CHARS):
-                return [SlotSet(name, value) for name, value in answer.items()]
-        events: List[EventType] = [SlotSet("topic", intent), SlotSet("misunderstandings", 0.0)]
+        text = message.get("text") or ""
+        in_questions = tracker.active_loop_name == "triage_form" and requested
+        if previous and (in_questions or tracker.get_slot("answered")):
+            answer = extract(message, previous, requested if in_questions else None, tracker.get_slot("last_fact"),
+                             current_facts(tracker))
+            # The same topic again, or a short reply that gives facts ("已经离职了", "不对，是九千"), adds to
+            # the topic being answered, whatever topic the model heard in it.
+            if answer and len(text) <= SHORT_ANSWER_CHARS:
+                return _fact_events(tracker, answer)
+            if previous == intent:  # a new question on the same topic: answered afresh, facts kept
+                return _fact_events(tracker, answer) + [SlotSet("question", text[:2000]), SlotSet("shown", [])]
+        events: List[EventType] = [SlotSet("topic", intent), SlotSet("misunderstandings", 0.0),
+                                   SlotSet("question", text[:2000]), SlotSet("shown", []), SlotSet("last_fact", None)]
         facts = current_facts(tracker)
         if previous and previous != intent:
             for name in ALL_FACTS:
@@ -133,138 +141,134 @@ class ActionSetTopic(Action):
                     events.append(SlotSet(name, None))
                     facts.pop(name)
         found = extract(message, intent, None)
-        for name, value in found.items():
-            events.append(SlotSet(name, value))
-            facts[name] = value
-        missing = facts_for(intent, facts)
-        if missing:
-            dispatcher.utter_message(response=f"utter_topic_{intent}")
-        else:
-            dispatcher.utter_message(text=f"明白，关于“{TOPICS[intent]}”的情况我记下了，马上为您查。")
+        events += [SlotSet(name, value) for name, value in found.items()]
+        given = [name for name in found if name != "place"]
+        if given:
+            events.append(SlotSet("last_fact", given[-1]))
         return events
 
 
+def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, ask: Optional[str]) -> List[EventType]:
+    """The answer for what is known now (only the parts not shown before), then ``ask``'s question."""
+    topic = tracker.get_slot("topic")
+    if topic not in TOPICS:
+        dispatcher.utter_message(response="utter_ask_what_problem")
+        return []
+    facts = current_facts(tracker)
+    place = facts.get("place") if topics.known(facts.get("place")) else None
+    shown = list(tracker.get_slot("shown") or [])
+    try:
+        with kb.session() as session:
+            answer = compose(session, topic, facts, place, question=tracker.get_slot("question") or "")
+    except kb.KnowledgeUnavailable:
+        dispatcher.utter_message(text="抱歉，资料库暂时连不上，我没法查到准确的规定。请稍后再问，或者直接联系工作人员。"
+                                      f"热线：{hotline_text(kb.national_hotlines())}。")
+        return []
+    new = [m for m in answer.messages if fingerprint(m) not in shown]
+    for message in new:
+        dispatcher.utter_message(text=message["text"], json_message=message.get("custom"))
+    shown += [fingerprint(m) for m in new]
+    if ask:
+        f = topics.fact(ask)
+        dispatcher.utter_message(text=("另外，" if new else "") + f.question, buttons=f.buttons())
+    elif new:
+        dispatcher.utter_message(response="utter_anything_else", buttons=ANYTHING_ELSE)
+    else:
+        dispatcher.utter_message(text="好的。按您说的情况，上面的回答不变。", buttons=ANYTHING_ELSE)
+    return [SlotSet("shown", shown), SlotSet("answered_topic", topic), SlotSet("answered", True),
+            SlotSet("deadlines", answer.deadlines or None)]
+
+
+class ActionAnswerTopic(Action):
+    """No question is worth asking now: answer with what is known."""
+
+    def name(self) -> Text:
+        return "action_answer_topic"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return _respond(dispatcher, tracker, None)
+
+
+class AskFact(Action):
+    """``action_ask_<fact>``: the answer so far, then the one question (with quick replies and 跳过)."""
+
+    fact = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.fact}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return _respond(dispatcher, tracker, self.fact)
+
+
+def _ask_action(fact_name: str) -> Type[AskFact]:
+    return type(f"AskFact_{fact_name}", (AskFact,), {"fact": fact_name, "__doc__": f"Ask for {fact_name}."})
+
+
+# One ask action per fact of the specification (their names are listed in domain.yml; a test checks it).
+ASK_ACTIONS = [_ask_action(name) for name in topics.all_facts()]
+
+
 class ValidateTriageForm(FormValidationAction):
-    """Which facts the form asks, per topic, and checks that the answers make sense."""
+    """The form asks the one fact worth asking next, and checks the answer against the fact's bounds."""
 
     def name(self) -> Text:
         return "validate_triage_form"
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> List[Text]:
-        facts = current_facts(tracker)
-        asked = facts_for(tracker.get_slot("topic"), {})
-        missing = set(facts_for(tracker.get_slot("topic"), facts))
-        # Keep the topic's order; already-known facts stay listed so the form sees them as filled.
-        return [f for f in asked if f in missing or f in facts]
+        question = topics.next_question(tracker.get_slot("topic"), current_facts(tracker))
+        return [question] if question else []
 
-    def _check(self, name: str, value: Any, dispatcher: CollectingDispatcher, valid: bool, problem: str) -> Dict[Text, Any]:
-        if value == SKIP or valid:
-            return {name: value}
-        dispatcher.utter_message(text=problem)
-        return {name: None}
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """Every fact set this turn is checked by its own rule in the specification."""
+        events: List[EventType] = []
+        for name, value in tracker.slots_to_validate().items():
+            if name not in ALL_FACTS or value is None:
+                continue
+            checked = self._check(name, value, dispatcher)
+            events.append(SlotSet(name, checked))
+        return events
 
-    def validate_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> Dict[Text, Any]:
-        from knowledge.regions import region_index
-
-        region = region_index().get(str(value)) if value and value != SKIP else None
-        if value == SKIP:
-            return {"place": SKIP}
-        if region is None:
-            dispatcher.utter_message(text="这个地方我没认出来，请写省和市的名字，比如“江苏淮安”或“深圳南山区”。")
-            return {"place": None}
-        if not region.mainland:
-            dispatcher.utter_message(text=f"{region.name}适用当地自己的劳动法律，我只能按内地的规定回答，请向当地劳工部门咨询。")
-        return {"place": region.adcode}
-
-    def _number(self, name: str, low: float, high: float, problem: str) -> Validator:
-        def validate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-            ok = isinstance(value, (int, float)) and low <= float(value) <= high
-            return self._check(name, float(value) if ok else value, dispatcher, ok, problem)
-        return validate
-
-    def __getattr__(self, attr: str) -> Validator:
-        # validate_<fact> for the numeric, boolean and date facts, generated from their kind.
-        if not attr.startswith("validate_"):
-            raise AttributeError(attr)
-        name = attr[len("validate_"):]
-        if name in MONEY_FACTS:
-            return self._number(name, 1, 10_000_000, "金额好像不对，请写一个数字，比如“6000”或“一万二”。")
-        if name in MONTH_FACTS:
-            return self._number(name, 0.1, 600, "时间长度好像不对，请写成“三年半”“8个月”这样。")
-        if name in HOUR_FACTS:
-            return self._number(name, 0, 400, "请写每月加班的小时数，比如“40”；没有就说“没有”。")
-        if name == "work_years":
-            return self._number(name, 0, 60, "请写一共工作了多少年，比如“12年”。")
-        if name in BOOL_FACTS:
-            return lambda value, dispatcher, tracker, domain: self._check(
-                name, value, dispatcher, isinstance(value, bool), "请回答“是”或“不是”。")
-        if name in DATE_FACTS:
-            def validate_date(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:
-                from datetime import date
-
-                try:
-                    day = date.fromisoformat(str(value))
-                except ValueError:
-                    return self._check(name, value, dispatcher, False, "日期没看懂，请写成“2024年5月1日”或“去年3月”。")
-                future_ok = name == "birth_date"
-                ok = future_ok or day <= clock.today()
-                return self._check(name, value, dispatcher, ok, "这个日期还没到，请再确认一下。")
-            return validate_date
-        if name in ("how_ended", "contract_status"):
-            return lambda value, dispatcher, tracker, domain: {name: value}
-        raise AttributeError(attr)
+    @staticmethod
+    def _check(name: str, value: Any, dispatcher: CollectingDispatcher) -> Any:
+        f = topics.fact(name)
+        if name == "place":
+            return _valid_place(value, dispatcher)
+        if f.valid(value, today=clock.today()):
+            return float(value) if f.kind in ("money", "months", "years", "hours") and value != SKIP else value
+        if f.kind == "date" and _is_iso(value):
+            dispatcher.utter_message(text="这个日期还没到，请再确认一下。")
+        else:
+            dispatcher.utter_message(text=f.problem)
+        return None
 
 
-class ActionAnswerTopic(Action):
-    """The facts are in (or skipped): answer from the knowledge base for the worker's place."""
-
-    def name(self) -> Text:
-        return "action_answer_topic"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        topic = tracker.get_slot("topic")
-        if topic not in TOPICS:
-            dispatcher.utter_message(response="utter_ask_what_problem")
-            return []
-        facts = current_facts(tracker)
-        place = facts.get("place") if facts.get("place") not in (None, SKIP) else None
-        try:
-            with kb.session() as session:
-                answer = compose(session, topic, facts, place, question=_question(tracker, topic))
-        except kb.KnowledgeUnavailable:
-            dispatcher.utter_message(text="抱歉，资料库暂时连不上，我没法查到准确的规定。"
-                                          "请稍后再问，或者直接联系工作人员。" + _hotlines())
-            return []
-        for message in answer.messages:
-            dispatcher.utter_message(text=message["text"], json_message=message.get("custom"))
-        dispatcher.utter_message(
-            response="utter_anything_else",
-            buttons=[{"title": "转人工", "payload": "/request_human"}, {"title": "问别的问题", "payload": "/greet"}],
-        )
-        return [SlotSet("answered_topic", topic), SlotSet("deadlines", answer.deadlines or None)]
-
-
-def _question(tracker: Tracker, topic: str) -> str:
-    """The worker's message that raised ``topic`` (the newest one classified as it)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == topic:
-            return event.get("text") or ""
-    return tracker.latest_message.get("text") or ""
-
-
-def _hotlines() -> str:
+def _is_iso(value: Any) -> bool:
     try:
-        points = kb.national_hotlines()
-    except kb.KnowledgeUnavailable:
-        return ""
-    return f"热线：{hotline_text(points)}。" if points else ""
+        date.fromisoformat(str(value))
+        return True
+    except ValueError:
+        return False
+
+
+def _valid_place(value: Any, dispatcher: CollectingDispatcher) -> Optional[str]:
+    from knowledge.regions import region_index
+
+    if value == SKIP:
+        return SKIP
+    region = region_index().get(str(value)) if value else None
+    if region is None:
+        dispatcher.utter_message(text=topics.fact("place").problem)
+        return None
+    if not region.mainland:
+        dispatcher.utter_message(text=f"{region.name}适用当地自己的劳动法律，我只能按内地的规定回答，请向当地劳工部门咨询。")
+    return region.adcode
 
 
 class ActionReaskFact(Action):
-    """The answer did not fit the question: say so, show an example, and allow skipping."""
+    """The answer did not fit the question: say so briefly; the form asks again (skippable)."""
 
     def name(self) -> Text:
         return "action_reask_fact"

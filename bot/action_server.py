@@ -49,6 +49,17 @@ def guard(app: Sanic, secret: str) -> None:
         return None
 
 
+def warm_up() -> None:
+    """Build what the first answer would otherwise build (place matcher, search terms, topic
+    specification; about 6 s): the server reports healthy only once answers are fast."""
+    from knowledge import places, search, topics, verdicts
+
+    places.place_finder()
+    search.terms()
+    topics.spec()
+    verdicts.verdicts()
+
+
 def build_app(cfg: Settings) -> Sanic:
     """rasa_sdk's application for the ``actions`` package, with the secret check."""
     app = create_app("actions", cors_origins="")
@@ -67,6 +78,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     utils.configure_colored_logging("INFO")
     logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(logging.INFO)
     install_log_masking()
+    warm_up()
     app = build_app(cfg)
     logger.info("action server on http://%s:%s (secret required)", args.host, args.port)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)

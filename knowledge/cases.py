@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -26,6 +26,7 @@ from knowledge.privacy import mask_pii
 from knowledge.regions import region_index
 from knowledge.settings import settings
 from knowledge.taxonomy import TOPICS
+from knowledge.topics import summary_lines
 
 logger = logging.getLogger(__name__)
 
@@ -91,24 +92,7 @@ def summarise(topic: Optional[str], place_adcode: Optional[str], facts: Dict[str
         parts.append(f"问题：{TOPICS.get(topic, topic)}")
     if place_adcode and region_index().get(place_adcode):
         parts.append(f"地区：{region_index().full_name(place_adcode)}")
-    labels: Dict[str, Tuple[str, Callable[[Any], str]]] = {
-        "service_months": ("工作年限", lambda v: f"{v:g}个月"), "monthly_wage": ("月工资", lambda v: f"{v:g}元"),
-        "arrears_months": ("拖欠时长", lambda v: f"{v:g}个月"), "amount_owed": ("拖欠金额", lambda v: f"{v:g}元"),
-        "still_employed": ("是否在职", lambda v: "在职" if v else "已离职"),
-        "how_ended": ("解除方式", str), "end_date": ("离职日期", str), "start_date": ("入职日期", str),
-        "contract_status": ("书面合同", lambda v: {"signed": "已签", "unsigned": "未签", "expired": "已到期"}.get(v, v)),
-        "injury_date": ("受伤日期", str), "employer_applied": ("单位申请工伤认定", lambda v: "是" if v else "否"),
-        "birth_date": ("生育日期", str), "worker_group": ("人员类别", str), "left_date": ("离开日期", str),
-        "work_years": ("累计工作", lambda v: f"{v:g}年"),
-    }
-    for key, value in facts.items():
-        if value in (None, "", "skip") or key not in labels:
-            continue
-        name, fmt = labels[key]
-        try:
-            parts.append(f"{name}：{fmt(value)}")
-        except (TypeError, ValueError):
-            parts.append(f"{name}：{value}")
+    parts.extend(summary_lines(facts))  # the facts' labels and units live in the topic specification
     return mask_pii("；".join(parts))
 
 

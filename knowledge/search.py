@@ -8,6 +8,7 @@ When no term matches, provision summaries and titles are searched for the words.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -52,6 +53,7 @@ class SearchItem:
     title: str
     text: str
     data: Dict[str, Any]
+    cover: float = 0.0  # the share of the question's words the item's own words cover
 
     def as_dict(self) -> Dict[str, Any]:
         return {"type": self.type, "score": round(self.score, 3), "title": self.title, "text": self.text, **self.data}
@@ -133,7 +135,7 @@ def search(session: Session, query: str, on: Optional[date] = None, limit: int =
             # Words typed that appear in the figure's own label (流产, 缴费年限, 起诉) point at it.
             in_label = min(1.0, 0.15 * sum(len(w) for w in result.matched if w in answer.label))
             items.append(SearchItem(
-                "figure", 3.0 - rank * 0.05 + local + 0.5 * max(0, agreement - 1) + in_label,
+                "figure", 2.0 - rank * 0.05 + local + 0.5 * max(0, agreement - 1) + in_label,
                 f"{answer.jurisdiction_name} · {answer.label}",
                 f"{answer.value_text()}（{answer.valid_from.isoformat()}起）" + (f"；{answer.note}" if answer.note else ""),
                 answer.as_dict(),
@@ -150,22 +152,85 @@ def search(session: Session, query: str, on: Optional[date] = None, limit: int =
                 point.as_dict(),
             ))
     for rank, topic in enumerate(dict.fromkeys(topics)):
-        for i, prov in enumerate(queries.provisions(session, topic, adcode, day, limit=6)):
+        for i, prov in enumerate(queries.provisions(session, topic, adcode, day, limit=20)):
             local = 0.3 if prov.citation.jurisdiction != "000000" else 0.0
-            items.append(SearchItem("provision", 1.0 - rank * 0.1 - i * 0.02 + local,
+            items.append(SearchItem("provision", 1.6 - rank * 0.1 - i * 0.01 + local,
                                     prov.citation.text(), prov.summary, prov.as_dict()))
     # A specific phrase typed as such (一函两书, 诉调对接, 困难职工) finds the provisions that use it,
     # ahead of the topic's general ones.
     phrases = dict.fromkeys(w for w in [*rest.split(), *result.matched] if len(w) >= 3)
     for phrase in phrases:
         for item in _full_text(session, phrase, adcode, day):
-            item.score = 1.4
+            item.score = 1.8
             items.append(item)
+    # Every provision in force here is a candidate too, scored by how much of the question its
+    # summary covers: a question in the worker's own words ("领导强令我冒险作业我能拒绝吗") names
+    # no operator term but shares its words with the rule that answers it.
+    items += _by_words(session, rest, adcode, day)
     if not items:
         items = _full_text(session, rest.strip() or text, adcode, day)
+    _rerank(items, rest)
     items.sort(key=lambda i: -i.score)
     result.items = _dedupe(items)[:limit]
     return result
+
+
+# Two-character pieces that say nothing about which rule is meant.
+_STOP_GRAMS = {"怎么", "多少", "可以", "公司", "单位", "我们", "一个", "什么", "的话", "这个", "那个", "现在", "请问",
+               "能不", "不能", "是不", "不是", "有没", "没有", "怎样", "如何", "还是", "就是", "的是", "了吗", "吗？", "么办",
+               "用人", "人单",
+               "老板", "我的", "我是", "我在", "上班", "工作", "规定", "法律", "办法", "一下", "应该", "需要", "时候"}
+# The question asks for a number (a figure answers it) or for a rule (a provision does).
+_ASKS_FIGURE = ("多少", "几", "多久", "多长", "多大", "标准", "怎么算", "倍", "比例", "期限", "时效", "上限", "最长", "最多",
+                "最低", "最高", "封顶", "什么时候", "哪天")
+
+
+# How workers say it → how the rules say it (the question is matched in both wordings).
+_PLAIN_TO_LEGAL = {"辞退": "解除", "开除": "解除", "解雇": "解除", "炒鱿鱼": "解除", "不要我": "解除", "怀孕": "孕期",
+                   "生病": "患病", "住院": "医疗期", "病假": "医疗期", "工资条": "工资", "押金": "财物", "身份证": "证件",
+                   "周末": "休息日", "双休": "休息日", "国庆": "法定休假日", "春节": "法定休假日", "过年": "法定休假日",
+                   "节假日": "法定休假日", "欠薪": "拖欠工资", "打官司": "诉讼", "起诉": "人民法院",
+                   "律师": "法律援助", "没签合同": "未订立书面劳动合同", "不签合同": "未订立书面劳动合同",
+                   "交社保": "缴纳社会保险", "社保": "社会保险", "到手": "应得", "工伤保险": "工伤保险",
+                   "结工资": "支付劳动报酬", "欠工资": "拖欠劳动报酬", "加班费": "加班工资", "几倍": "倍",
+                   "封顶": "月平均工资的倍数", "工资很高": "月平均工资三倍", "死亡": "工亡 因工死亡"}
+
+
+def _with_legal_words(query: str) -> str:
+    """The question with the words the rules use for the worker's words added."""
+    return query + " " + " ".join(legal for plain, legal in _PLAIN_TO_LEGAL.items() if plain in query)
+
+
+_ASKS_RULE = ("吗", "怎么办", "能不能", "可不可以", "可以", "合法", "违法", "规定", "怎么", "是否", "算不算", "要不要", "谁")
+
+
+def _grams(text: str) -> Set[str]:
+    """Character bigrams of the Chinese and alphanumeric runs of ``text``, without the empty ones."""
+    runs = re.findall(r"[\u4e00-\u9fff0-9a-zA-Z%]+", text)
+    return {run[i:i + 2] for run in runs for i in range(len(run) - 1)} - _STOP_GRAMS
+
+
+def asks_figure(query: str) -> bool:
+    """True when the question asks for a number (多少, 几天, 多久, 标准 …)."""
+    return any(w in query for w in _ASKS_FIGURE)
+
+
+def _rerank(items: List[SearchItem], query: str) -> None:
+    """Add to each item's score how much of the question its own words cover (a question names
+    its answer: "试用期工资最低多少" → the provision on probation wages), and favour figures for
+    questions that ask for a number, provisions for the others."""
+    asked = _grams(_with_legal_words(query))
+    if not asked:
+        return
+    wants_figure = asks_figure(query)
+    wants_rule = not wants_figure and any(w in query for w in _ASKS_RULE)
+    for item in items:
+        own = _grams(f"{item.title} {item.text} {item.data.get('summary', '')}")
+        cover = len(asked & own) / len(asked)
+        # An operator's keywords ("伤残等级 补助金") ask neither way: no preference then.
+        kind_fit = 0.5 if (item.type == "figure" and wants_figure) or (item.type == "provision" and wants_rule) else 0.0
+        item.score += 4.0 * cover + kind_fit
+        item.cover = cover
 
 
 def _routes_for_topic(topic: str) -> List[str]:
@@ -182,6 +247,27 @@ def _dedupe(items: List[SearchItem]) -> List[SearchItem]:
         if key not in seen:
             seen.add(key)
             out.append(item)
+    return out
+
+
+def _by_words(session: Session, text: str, adcode: Optional[str], day: date) -> List[SearchItem]:
+    """Provisions in force at the place whose summary covers at least a fifth of the question's words."""
+    asked = _grams(_with_legal_words(text))
+    if len(asked) < 2:
+        return []
+    P, R = models.Provision, models.Regulation
+    chain = region_index().lookup_chain(adcode)
+    rows = session.execute(
+        sa.select(P).join(R).options(joinedload(P.regulation))
+        .where(R.jurisdiction.in_(chain), R.effective <= day)
+    ).scalars().unique().all()
+    out = []
+    for p in rows:
+        if len(asked & _grams(p.summary)) / len(asked) >= 0.2:
+            citation = queries.citation_of(p)
+            local = 0.3 if citation.jurisdiction != "000000" else 0.0
+            out.append(SearchItem("provision", 1.0 + local, citation.text(), p.summary,
+                                  {"id": p.id, "topic": p.topic, "citation": citation.as_dict()}))
     return out
 
 

@@ -158,6 +158,8 @@ class WeChatInput(InputChannel):
                 message = parse_message(body)
             except Exception:  # noqa: BLE001 - malformed XML is refused, never crashes the server
                 return response.text("invalid message", status=400)
+            if message is None:  # well-formed XML that is not a WeChat message
+                return response.text("invalid message", status=400)
             reply = await self._handle(message, on_new_message)
             if reply is None:
                 return response.text("success")

@@ -44,6 +44,7 @@ from knowledge.text.quantities import (
     find_dates,
     find_durations,
     find_money,
+    is_length_given,
     parse_date,
     parse_duration_months,
     parse_money,
@@ -165,7 +166,8 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
             if kind == "money":
                 resolved = self._with_quantity(entity, parse_money(self._span(text, entity)))
             elif kind == "duration":
-                resolved = self._with_quantity(entity, parse_duration_months(self._span(text, entity)))
+                given = is_length_given(text, entity[ENTITY_ATTRIBUTE_START], entity[ENTITY_ATTRIBUTE_END])
+                resolved = self._with_quantity(entity, parse_duration_months(self._span(text, entity))) if given else None
             elif kind == "date":
                 parsed = parse_date(self._span(text, entity))
                 resolved = None

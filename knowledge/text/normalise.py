@@ -6,6 +6,7 @@ input character it came from, so annotated entity offsets can be carried over.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +22,7 @@ _KEEP_FULLWIDTH = set("，！？：；（）")  # Chinese punctuation reads bett
 # Characters that carry no words: emoji, pictographs, variation selectors, joiners.
 _DROP_CATEGORIES = {"So", "Sk", "Cs", "Co", "Cn", "Cf", "Cc"}
 _KEEP_SYMBOLS = set("¥￥%‰℃°")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -70,14 +72,38 @@ def normalise(text: str, max_chars: int = 0) -> Normalised:
     """
     if not text:
         return Normalised("", ())
-    # Traditional → Simplified first: OpenCC keeps one character per character
-    # for the conversions we use; if it ever does not, fall back to per-character.
-    converted = _converter().convert(text)
-    if len(converted) != len(text):
-        converted = "".join(_converter().convert(c) if len(_converter().convert(c)) == 1 else c for c in text)
+    # A lone surrogate (from JSON "\ud83d") cannot be encoded for OpenCC: it becomes U+FFFD, a
+    # symbol that is dropped below (one character for one, so the positions stay the same).
+    text = _SURROGATE.sub("\ufffd", text)
+    # A very long message is only ever kept as its head and tail: convert just those.
+    if max_chars and len(text) > 4 * max_chars:
+        size = 2 * max_chars
+        pieces = [(0, text[:size]), (len(text) - size, text[-size:])]
+    else:
+        pieces = [(0, text)]
     out: List[str] = []
     index: List[int] = []
     previous_space = True  # also strips leading whitespace
+    for offset, piece in pieces:
+        previous_space = _fold_piece(piece, offset, out, index, previous_space)
+    while out and out[-1] == " ":
+        out.pop()
+        index.pop()
+    if max_chars and len(out) > max_chars:
+        head = max_chars // 2
+        tail = max_chars - head
+        out = out[:head] + out[-tail:]
+        index = index[:head] + index[-tail:]
+    return Normalised("".join(out), tuple(index))
+
+
+def _fold_piece(piece: str, offset: int, out: List[str], index: List[int], previous_space: bool) -> bool:
+    """Append the normalised characters of ``piece`` (found at ``offset``) to ``out``/``index``."""
+    # Traditional → Simplified first: OpenCC keeps one character per character
+    # for the conversions we use; if it ever does not, fall back to per-character.
+    converted = _converter().convert(piece)
+    if len(converted) != len(piece):
+        converted = "".join(_converter().convert(c) if len(_converter().convert(c)) == 1 else c for c in piece)
     for i, ch in enumerate(converted):
         ch = _fold_char(ch)
         if _is_dropped(ch):
@@ -90,16 +116,8 @@ def normalise(text: str, max_chars: int = 0) -> Normalised:
         else:
             previous_space = False
         out.append(ch)
-        index.append(i)
-    while out and out[-1] == " ":
-        out.pop()
-        index.pop()
-    if max_chars and len(out) > max_chars:
-        head = max_chars // 2
-        tail = max_chars - head
-        out = out[:head] + out[-tail:]
-        index = index[:head] + index[-tail:]
-    return Normalised("".join(out), tuple(index))
+        index.append(offset + i)
+    return previous_space
 
 
 def normalise_text(text: str, max_chars: int = 0) -> str:

@@ -157,8 +157,27 @@ def parse_duration_months(text: str) -> Optional[Quantity]:
     return Quantity(0, len(text), text, round(months, 2), approx)
 
 
+# "一个月八千", "每月5000": a month named as the pay period, followed by the pay.
+_PAY_PERIOD = re.compile(r"(?:每|一)个?月")
+_PAY_AFTER = re.compile(r"\s*(?:工资|收入|能拿|拿|有|是|挣|赚|发|才)?\s*[\d０-９一二两三四五六七八九十百千万.]+")
+
+
+def _is_pay_period(text: str, m: "re.Match[str]") -> bool:
+    return bool(_PAY_PERIOD.fullmatch(m.group(0).strip())) and bool(_PAY_AFTER.match(text, m.end()))
+
+
+def is_length_given(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] gives a length of time (and is not "有几天", "一个月八千", "第一个月")."""
+    return any(q.start <= start < q.end or start <= q.start < end for q in find_durations(text)) or \
+        not _DURATION_RE.search(text[start:end])
+
+
 def find_durations(text: str) -> List[Quantity]:
-    """All lengths of time in a message (as months)."""
+    """All lengths of time a message gives (as months).
+
+    Not a length: a calendar month ("3月"), "3天前" (a date), a pay period ("一个月八千"),
+    or a question about a length ("年假有几天", "干了多久").
+    """
     found: List[Quantity] = []
     for m in _DURATION_RE.finditer(text):
         # "3月" after a year or as a calendar month is a date, not a duration.
@@ -166,9 +185,28 @@ def find_durations(text: str) -> List[Quantity]:
             continue
         if m.group("unit") in ("日", "天") and re.match(r"[前后]", text[m.end():m.end() + 1] or " "):
             continue
+        if m.group("num") == "几" and (text[m.start() - 1:m.start()] in ("有", "多", "哪") or
+                                      re.match(r"了?\s*(?:[？?吗呢]|$)", text[m.end():])):
+            continue  # "有几天", "干了几年了？": a question, not a length given
+        if text[m.start() - 1:m.start()] == "第" or _is_pay_period(text, m):
+            continue  # "第一个月" is an ordinal; "一个月八千" a pay period
         q = parse_duration_months(m.group(0))
         if q is not None:
             found.append(Quantity(m.start(), m.end(), m.group(0), q.value, q.approximate))
+    return found
+
+
+# ---------------------------------------------------------------- hours
+_HOURS_RE = re.compile(r"(?P<num>" + NUMBER_PATTERN + r"|半)\s*(?:多)?\s*个?(?:小时|钟头|钟)")
+
+
+def find_hours(text: str) -> List[Quantity]:
+    """Numbers of hours in a message ("加班20小时", "三个钟头")."""
+    found: List[Quantity] = []
+    for m in _HOURS_RE.finditer(text):
+        value = 0.5 if m.group("num") == "半" else parse_number(m.group("num"))
+        if value is not None and value >= 0:
+            found.append(Quantity(m.start(), m.end(), m.group(0), float(value)))
     return found
 
 

@@ -110,17 +110,12 @@ def test_a_story_full_of_facts_goes_straight_to_its_answer(servers, sender):
 
 @pytest.mark.parametrize("wage", ["8000", "一个月八千", "月薪8000元"])
 def test_a_bare_wage_answer_inside_the_form_is_used_in_the_calculation(servers, sender, wage):
-    servers.text(sender, "公司把我辞退了能拿多少补偿")
-    servers.text(sender, "福建厦门")
+    before = servers.text(sender, "公司把我辞退了能拿多少补偿") + servers.text(sender, "福建厦门")
     servers.text(sender, "干了三年")
     text = servers.text(sender, wage)
-    for _ in range(4):
-        if "计算" in text or "元" in text and "《" in text:
-            break
-        text = servers.text(sender, "跳过")
     # Three years at 8,000 a month: N = 3 months' pay, 24,000 yuan (2N 48,000 if unlawful).
-    assert "24,000" in text or "24000" in text or "48,000" in text or "48000" in text, text
-    assert "厦门" in text, text
+    assert "24,000" in text or "48,000" in text, text
+    assert "厦门" in before, before  # the answer was given for the place as soon as it was known
 
 
 def test_asking_how_many_days_of_annual_leave_is_not_read_as_a_length_of_service(servers, sender):

@@ -75,8 +75,9 @@ def _rest_body(rng: random.Random) -> bytes:
     if kind == 3:
         return json.dumps({"sender": sender, "message": _text(rng),
                            "metadata": {"k" + str(i): "v" * rng.randrange(1, 400) for i in range(rng.randrange(1, 20))}}
-                          ).encode()
-    return json.dumps({"sender": sender, "message": _text(rng)}, ensure_ascii=rng.random() < 0.5).encode()
+                          ).encode("utf-8", "surrogatepass")
+    return json.dumps({"sender": sender, "message": _text(rng)}, ensure_ascii=rng.random() < 0.5).encode(
+        "utf-8", "surrogatepass")  # lone surrogates become invalid UTF-8: a bad body to refuse
 
 
 def _post(url: str, body: bytes, headers: Dict[str, str], timeout: float = 60) -> Tuple[int, float, bytes]:

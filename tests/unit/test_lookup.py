@@ -131,9 +131,9 @@ def test_a_worker_naming_a_rule_under_another_topic_still_gets_it(db):
     from actions.answers import compose
 
     answer = compose(db, "wage_arrears", {}, "320800", question="老板欠薪，工会能不能给他发一函两书")
-    assert "一函两书" in answer.messages[0]["text"]
+    assert "一函两书" in "\n".join(m["text"] for m in answer.messages[:3])
     plain = compose(db, "wage_arrears", {}, "320800", question="老板欠薪怎么办")
-    assert "一函两书" not in plain.messages[0]["text"]
+    assert "一函两书" not in "\n".join(m["text"] for m in plain.messages)
 
 
 def test_coverage_counts_a_maternity_extension_set_in_months(db):

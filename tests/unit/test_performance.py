@@ -112,7 +112,7 @@ def test_an_answer_reads_each_figure_prefix_once(db):
         answer = compose(db, "maternity_protection", {"place": "440100"}, "440100", on=date(2026, 11, 28))
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
-    assert "【孕产期保护和产假】" in answer.messages[0]["text"]
+    assert any("【孕产期保护和产假】" in m["text"] for m in answer.messages)
     assert len(counted) <= 14, len(counted)  # was 31 with one query per level and repeated prefixes
 
 

@@ -107,3 +107,19 @@ def test_find_dates_in_a_story():
 @pytest.mark.parametrize("text", ["老板拖欠薪资三个月", "欠了我两年工资", "扣了3天工资", "罚了我2次"])
 def test_counts_after_money_words_are_not_money(text):
     assert find_money(text) == []
+
+
+def test_a_lone_surrogate_is_dropped_not_a_crash():
+    from knowledge.text.normalise import normalise
+
+    result = normalise("\ud83d老闆欠薪")
+    assert result.text == "老板欠薪" and result.source_index == (1, 2, 3, 4)
+
+
+def test_a_very_long_message_keeps_its_head_and_tail_with_their_positions():
+    from knowledge.text.normalise import normalise
+
+    text = "开头" + "薪資" * 50_000 + "怎么办"
+    result = normalise(text, max_chars=1000)
+    assert len(result.text) == 1000 and result.text.startswith("开头薪资") and result.text.endswith("怎么办")
+    assert result.source_index[-1] == len(text) - 1
