@@ -104,3 +104,46 @@ def test_rasa_data_validate_is_clean():
                                                         "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(Path.home())},
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def _five_grams(text: str) -> set:
+    from knowledge.text.normalise import normalise_text
+
+    plain = "".join(ch for ch in normalise_text(text) if not ch.isspace())
+    return {plain[i:i + 5] for i in range(max(1, len(plain) - 4))}
+
+
+def test_no_real_question_has_a_near_copy_in_the_training_data(training):
+    """The real-question set judges the model only: no training example shares 60 % of its 5-grams."""
+    from collections import defaultdict
+
+    from bot.real_questions import load_questions
+
+    index = defaultdict(set)
+    grams = []
+    for i, example in enumerate(training.intent_examples):
+        g = _five_grams(example.get("text"))
+        grams.append(g)
+        for gram in g:
+            index[gram].add(i)
+    offenders = []
+    for question in load_questions():
+        q = _five_grams(question.text)
+        shared: dict = defaultdict(int)
+        for gram in q:
+            for i in index.get(gram, ()):
+                shared[i] += 1
+        for i, n in shared.items():
+            if n / len(q) >= 0.6:  # most of the question is found in one training example
+                offenders.append((question.text, training.intent_examples[i].get("text")))
+    assert not offenders, offenders[:10]
+
+
+def test_the_real_question_set_is_large_and_labelled_with_the_taxonomy():
+    from bot.real_questions import load_questions
+
+    questions = load_questions()
+    labour = [q for q in questions if q.labour]
+    assert len(labour) >= 600 and sum(q.intent == "out_of_scope" for q in questions) >= 200
+    allowed = set(TOPICS) | {"out_of_scope", "emergency"}
+    assert all(q.intent in allowed and (q.alt is None or q.alt in allowed) for q in questions)
