@@ -50,8 +50,8 @@ _MONEY_RE = re.compile(
     r"(?P<num>" + NUMBER_PATTERN + r")(?P<approx>多|来|余|把)?\s*(?P<unit>" + _MONEY_UNIT + r")"
     r"|(?:月薪|工资|底薪|薪水|薪资|收入|欠(?:了我|我|了)?|拖欠(?:了我|我|了)?|差(?:我)?|扣(?:了我|我|了)?|罚(?:了我|我|了)?|每月|一个月|月入|补偿|赔)"
     r"(?:是|为|有|才|只有|大概|大约|差不多|约)?(?P<num2>" + NUMBER_PATTERN + r")(?P<approx2>多|来|余|把)?"
-    # "欠了三个月" counts months, not yuan.
-    r"(?![多来余]?\s*(?:个|年|月|天|周|日|号|岁|小时|次|人|倍|成|%|点|星期))"
+    # "欠了三个月" counts months, not yuan; a digit next means the regex backtracked into "50%".
+    r"(?![多来余]?\s*(?:个|年|月|天|周|日|号|岁|小时|次|人|倍|成|%|％|点|星期)|[\d.,])"
 )
 
 
@@ -98,6 +98,8 @@ def find_money(text: str) -> List[Quantity]:
         if m.group(approx_group):
             end = m.end(approx_group)
         span = text[start:end]
+        if group == "num2" and len(span) == 1 and not span.isdigit():
+            continue  # "工资一分不发", "差一半", "工资一直": a lone numeral after a money word is not an amount
         q = parse_money(span)
         if q is not None:
             found.append(Quantity(start, end, span, q.value, q.approximate))
@@ -172,6 +174,27 @@ def is_length_given(text: str, start: int, end: int) -> bool:
         not _DURATION_RE.search(text[start:end])
 
 
+_YEAR_POINT_AFTER = re.compile(
+    r"(?:入职|进厂|进公司|进去|开始|底|初|中旬|上半年|下半年|那年|的时候|\d|[一二三四五六七八九十]+月)")
+
+
+_YEAR_SPAN_BEFORE = re.compile(r"\d{2,4}年(?:\d{1,2}月(?:份)?)?\s*(?:到|至|-|~|—)\s*$")
+
+
+def _is_calendar_year(text: str, m: "re.Match[str]") -> bool:
+    digits = m.group("num")
+    if not digits.isdigit() or m.group("more") or m.group("tail"):
+        return False
+    if len(digits) == 4:
+        return 1900 <= int(digits) <= 2100
+    if len(digits) != 2:
+        return False
+    # "06年": nobody writes a length of service with a leading zero, "93年" is no working life;
+    # "06年到16年": the end of a span of years.
+    return (digits[0] == "0" or int(digits) > 50 or bool(_YEAR_POINT_AFTER.match(text, m.end()))
+            or bool(_YEAR_SPAN_BEFORE.search(text[:m.start()])))
+
+
 def find_durations(text: str) -> List[Quantity]:
     """All lengths of time a message gives (as months).
 
@@ -188,6 +211,8 @@ def find_durations(text: str) -> List[Quantity]:
         if m.group("num") == "几" and (text[m.start() - 1:m.start()] in ("有", "多", "哪") or
                                       re.match(r"了?\s*(?:[？?吗呢]|$)", text[m.end():])):
             continue  # "有几天", "干了几年了？": a question, not a length given
+        if m.group("unit") == "年" and _is_calendar_year(text, m):
+            continue  # "2018年入职", "18年底": a year on the calendar, not eighteen years of work
         if text[m.start() - 1:m.start()] == "第" or _is_pay_period(text, m):
             continue  # "第一个月" is an ordinal; "一个月八千" a pay period
         q = parse_duration_months(m.group(0))

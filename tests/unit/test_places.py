@@ -45,6 +45,13 @@ def test_words_that_are_not_places(text):
     assert not [m for m in find_places(text) if m.text in ("苏", "安全", "公安", "开发", "红旗")]
 
 
+@pytest.mark.parametrize("text", ["公司要延长试用期", "比如说加班不给钱", "老板会同意吗会同劳动局一起", "复兴路上的厂",
+                                  "店里说小店不用交社保", "港口装卸工受伤"])
+def test_everyday_words_that_are_also_county_names_are_not_places(text):
+    # 延长县, 比如县, 会同县… still resolve when written with 县/区 (see test_places above).
+    assert find_places(text) == []
+
+
 def test_shared_district_name_is_ambiguous_without_context():
     (mention,) = find_places("鼓楼区")
     assert mention.region is None and len(mention.candidates) >= 3

@@ -104,7 +104,9 @@ def test_find_dates_in_a_story():
     assert [d.iso for d in found] == ["2025-03-01", "2026-10-15"]
 
 
-@pytest.mark.parametrize("text", ["老板拖欠薪资三个月", "欠了我两年工资", "扣了3天工资", "罚了我2次"])
+@pytest.mark.parametrize("text", ["老板拖欠薪资三个月", "欠了我两年工资", "扣了3天工资", "罚了我2次",
+                                  "期间扣我50%工资正常吗", "扣了30％的工资", "工资一分不发", "工资一直是最低的",
+                                  "工资差一半"])
 def test_counts_after_money_words_are_not_money(text):
     assert find_money(text) == []
 
@@ -123,3 +125,15 @@ def test_a_very_long_message_keeps_its_head_and_tail_with_their_positions():
     result = normalise(text, max_chars=1000)
     assert len(result.text) == 1000 and result.text.startswith("开头薪资") and result.text.endswith("怎么办")
     assert result.source_index[-1] == len(text) - 1
+
+
+@pytest.mark.parametrize("text", ["2018年入职", "我2018年9月入职", "18年入职的", "18年底走的", "17年3月进厂", "06年到16年的社保",
+                                  "原单位没有给交93年的保险", "我80年入伍"])
+def test_a_calendar_year_is_not_a_length_of_service(text):
+    # "2018年入职" once became 2018 years of service in the compensation calculator.
+    assert find_durations(text) == []
+
+
+@pytest.mark.parametrize("text,months", [("干了18年", 216), ("这18年来一直在厂里", 216), ("工作12年有几天年假", 144)])
+def test_years_of_work_are_still_lengths(text, months):
+    assert [round(q.value) for q in find_durations(text)] == [months]
