@@ -15,6 +15,9 @@ DANGER = [
     ("工头不让我们离开工地，说干完才放人", "confinement"),
     ("工友从脚手架上掉下来了流了很多血", "serious_injury"),
     ("我老公触电了，现在没有意识", "serious_injury"),
+    ("工资拖欠几十万，我要砍他", "violence"),
+    ("两口子吵架，我被捅了一刀，现在往医院去", "violence"),
+    ("女儿三天联系不上了，她有抑郁症", "missing_person"),
 ]
 
 ORDINARY = [
@@ -28,6 +31,9 @@ ORDINARY = [
     "打官司要多少钱",
     "我是打工人，加班费怎么算",
     "死活不给钱怎么办",
+    "工资被砍了一半",
+    "我动手打了一下同事，公司就把我开除了",
+    "左手中指在工作中被机器打了一节，能赔吗",
     "",
 ]
 
@@ -46,4 +52,4 @@ def test_ordinary_questions_are_not_emergencies(text):
 
 
 def test_every_category_has_a_label():
-    assert set(categories()) == {"self_harm", "violence", "confinement", "serious_injury"}
+    assert set(categories()) == {"self_harm", "violence", "confinement", "serious_injury", "missing_person"}
