@@ -76,3 +76,22 @@ def test_traditional_characters_are_understood(parse):
 def test_bad_input_never_breaks_parsing(parse, text):
     result = parse(text)
     assert "intent" in result
+
+
+def test_real_questions_are_understood_at_least_as_well_as_measured(parse):
+    """The figures `make eval` reports on real questions never trained on, held as floors: a change
+    to the data or the pipeline that loses understanding of real workers' questions fails here."""
+    from bot.real_questions import load_questions, score
+
+    questions = load_questions()
+    predicted = [(parse(q.text).get("intent") or {}).get("name") or "nlu_fallback" for q in questions]
+    result = score("served model", questions, predicted)
+    assert result.labour_accuracy >= REAL_FLOORS["labour_accuracy"], result.confusions
+    assert result.out_of_scope_rejection >= REAL_FLOORS["out_of_scope_rejection"]
+    assert result.labour_fallback <= REAL_FLOORS["labour_fallback"]
+    assert result.emergency_recall >= REAL_FLOORS["emergency_recall"]
+
+
+# Measured on 2026-12-06 (reports/nlu.md) minus a small margin for retraining noise.
+REAL_FLOORS = {"labour_accuracy": 0.86, "out_of_scope_rejection": 0.93, "labour_fallback": 0.05,
+               "emergency_recall": 0.75}
