@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import kb
 from actions.replies import contact_line, hotline_text, topic_buttons
 from knowledge.safety import detect_emergency, first_contact
+from knowledge.scope import legal_area
 from knowledge.taxonomy import TOPICS
+from knowledge.text.normalise import normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +63,17 @@ class ActionOutOfScope(Action):
             legal = kb.contacts("legal_aid", None, limit=1)
         except kb.KnowledgeUnavailable:
             legal = []
-        hotline = f"其他法律问题可以拨打{legal[0].name} {legal[0].phone}咨询。" if legal and legal[0].phone else ""
+        text = normalise_text((tracker.latest_message or {}).get("text") or "", 1000)
+        area = legal_area(text)
+        said = f"您问的是{area}方面的问题，" if area else "您问的这个问题"
+        if legal and legal[0].phone:
+            where = (f"这类法律问题可以打{legal[0].name} {legal[0].phone}免费咨询，"
+                     "也可以去当地的公共法律服务中心当面问。")
+        else:
+            where = "这类法律问题可以去当地的公共法律服务中心或法律援助中心免费咨询。"
         dispatcher.utter_message(
-            text="这个问题不在我能回答的范围内，我只懂劳动和工作方面的事（工资、合同、工伤、社保、休假等）。" + hotline,
+            text=f"{said}不属于劳动和工作方面，我答不准，怕说错耽误您的事。{where}"
+                 "如果您还有工资、合同、工伤、社保、休假这些工作上的问题，随时问我。",
             buttons=topic_buttons(),
         )
         return []

@@ -132,8 +132,12 @@ class ActionSetTopic(Action):
                 return _fact_events(tracker, answer)
             if previous == intent:  # a new question on the same topic: answered afresh, facts kept
                 return _fact_events(tracker, answer) + [SlotSet("question", text[:2000]), SlotSet("shown", [])]
+        if text.startswith("/"):  # a button ("也说说拖欠工资"): the question is still the story told before
+            text = tracker.get_slot("question") or ""
+        also = (message.get("second_topic") or {}).get("name")
         events: List[EventType] = [SlotSet("topic", intent), SlotSet("misunderstandings", 0.0),
-                                   SlotSet("question", text[:2000]), SlotSet("shown", []), SlotSet("last_fact", None)]
+                                   SlotSet("question", text[:2000]), SlotSet("shown", []), SlotSet("last_fact", None),
+                                   SlotSet("also_topic", also if also in TOPICS and also != intent else None)]
         facts = current_facts(tracker)
         if previous and previous != intent:
             for name in ALL_FACTS:
@@ -168,6 +172,13 @@ def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, ask: Optional[s
     for message in new:
         dispatcher.utter_message(text=message["text"], json_message=message.get("custom"))
     shown += [fingerprint(m) for m in new]
+    events: List[EventType] = []
+    also = tracker.get_slot("also_topic")
+    if new and also in TOPICS and also != topic:
+        # The worker raised two problems: answer the main one, offer the other rather than drop it.
+        dispatcher.utter_message(text=f"您还提到了“{TOPICS[also]}”的问题，点下面我接着说。",
+                                 buttons=[{"title": f"说说{TOPICS[also]}", "payload": f"/{also}"}])
+        events.append(SlotSet("also_topic", None))
     if ask:
         f = topics.fact(ask)
         dispatcher.utter_message(text=("另外，" if new else "") + f.question, buttons=f.buttons())
@@ -175,8 +186,8 @@ def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, ask: Optional[s
         dispatcher.utter_message(response="utter_anything_else", buttons=ANYTHING_ELSE)
     else:
         dispatcher.utter_message(text="好的。按您说的情况，上面的回答不变。", buttons=ANYTHING_ELSE)
-    return [SlotSet("shown", shown), SlotSet("answered_topic", topic), SlotSet("answered", True),
-            SlotSet("deadlines", answer.deadlines or None)]
+    return events + [SlotSet("shown", shown), SlotSet("answered_topic", topic), SlotSet("answered", True),
+                     SlotSet("deadlines", answer.deadlines or None)]
 
 
 class ActionAnswerTopic(Action):

@@ -117,3 +117,27 @@ def test_legality_questions_find_their_verdict(question, verdict):
 def test_a_plain_question_gets_no_verdict():
     assert verdicts.find("产假有多少天") is None
     assert verdicts.find("劳动仲裁时效多久") is None
+
+
+@pytest.mark.parametrize("text,area", [
+    ("我老公出轨了，离婚的话孩子归谁", "婚姻家庭"),
+    ("周末开车被人追尾了，对方全责", "交通事故"),
+    ("朋友借了我五万不还，有借条", "借贷和债务"),
+    ("爷爷去世了，遗产怎么分", "继承"),
+    ("今天天气怎么样", None),
+])
+def test_out_of_scope_questions_are_named_by_their_legal_area(text, area):
+    from knowledge.scope import legal_area
+
+    assert legal_area(text) == area
+
+
+def test_a_second_problem_is_found_only_with_words_and_the_models_agreement():
+    from bot.nlu.topic_backstop import second_topic
+
+    ranking = [{"name": "dismissal", "confidence": 0.7}, {"name": "wage_arrears", "confidence": 0.2}]
+    assert second_topic("我被辞退了，公司还欠我两个月工资没给", "dismissal", ranking) == "wage_arrears"
+    # Named, but the model sees nothing of it: not offered.
+    assert second_topic("我被辞退了，公司还欠我两个月工资没给", "dismissal", ranking[:1]) is None
+    # The model's runner-up, but no word for it in the message: not offered.
+    assert second_topic("公司突然把我辞退了，合法吗", "dismissal", ranking) is None
