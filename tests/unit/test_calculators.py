@@ -123,15 +123,32 @@ def test_injury_disability_subsidy_by_grade(db, grade, months):
     assert calc(db, "injury", grade=grade, wage=6000).amount == months * 6000
 
 
-def test_arbitration_deadline_is_one_year_from_the_event(db):
-    result = calc(db, "deadline", kind="arbitration", event="2026-03-15")
-    assert result.details.get("deadline") in (date(2027, 3, 15), "2027-03-15", date(2027, 3, 14), "2027-03-14")
+# 民法典第二百零一条 (the event day is not counted), 第二百零二条 (the corresponding day, or the month's
+# end), 第二百零三条 (a last day off moves to the next working day, by the official holiday calendar).
+@pytest.mark.parametrize("kind,event,last", [
+    ("arbitration", "2025-06-10", "2026-06-10"),  # a Wednesday: the corresponding day, not the day before
+    ("arbitration", "2025-03-15", "2026-03-16"),  # 2026-03-15 is a Sunday
+    ("arbitration", "2025-10-01", "2026-10-08"),  # National Day holiday 2026-10-01…07
+    ("arbitration", "2024-02-29", "2025-02-28"),  # no 29 February in 2025: the month's last day
+    ("court", "2026-09-20", "2026-10-08"),        # 15 days end on 10-05, inside the holiday
+])
+def test_deadlines_are_counted_as_the_civil_code_says(db, kind, event, last):
+    result = calc(db, "deadline", kind=kind, event=event)
+    assert result.details["deadline"] == last
+    assert "民法典第二百零一条至第二百零三条" in "\n".join(result.steps)
 
 
-def test_injury_application_deadline_is_one_year_for_the_worker(db):
-    result = calc(db, "deadline", kind="injury", event="2026-10-01")
+def test_injury_deadlines_for_employer_and_worker(db):
+    result = calc(db, "deadline", kind="injury", event="2025-09-10")
+    assert result.details["employer_deadline"] == "2025-10-10"  # 30 days, a Friday
+    assert result.details["deadline"] == "2026-09-10"           # 1 year, the corresponding day
     text = "\n".join(result.steps)
-    assert "2027" in text and "30" in text
+    assert "30日" in text and "1年" in text
+
+
+def test_a_deadline_in_a_year_without_a_published_holiday_plan_says_so(db):
+    result = calc(db, "deadline", kind="arbitration", event="2030-05-06")
+    assert "放假调休安排还没收录" in "\n".join(result.steps)
 
 
 def test_bad_parameters_are_refused_clearly(db):
