@@ -81,13 +81,16 @@ def plan_routes(topic: Optional[str], facts: Optional[Mapping[str, Any]] = None)
 
 
 def route_case(session: Session, topic: Optional[str], facts: Optional[Mapping[str, Any]] = None,
-               adcode: Optional[str] = None, max_routes: int = 3, points_per_route: int = 1) -> List[Referral]:
-    """Routes for a case with the nearest service points of each (skipping routes with none)."""
+               adcode: Optional[str] = None, max_routes: Optional[int] = None,
+               points_per_route: int = 1) -> List[Referral]:
+    """Every route that applies to a case, best first, with the nearest service points of each
+    (skipping routes with none). Not cut at a fixed number: the third or fourth route is often the
+    one a worker needs (legal aid for a migrant worker's wage claim)."""
     referrals: List[Referral] = []
     for rule in plan_routes(topic, facts):
         points = service_points(session, rule.route, adcode, limit=points_per_route)
         if points:
             referrals.append(Referral(rule.route, rule.why, points))
-        if len(referrals) >= max_routes:
+        if max_routes is not None and len(referrals) >= max_routes:
             break
     return referrals

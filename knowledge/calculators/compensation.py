@@ -1,6 +1,7 @@
 """Economic compensation on leaving a job: N, N+1 and 2N (劳动合同法第四十六、四十七、八十七条)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Optional
 
 from knowledge.calculators.base import CalcResult, CalculationError, Rules, number, yuan
@@ -79,5 +80,21 @@ def compensation(rules: Rules, months: float, wage: float, kind: str = "N",
         amount *= multiple
         steps.append(f"违法解除的赔偿金为经济补偿的{number(multiple)}倍 → {yuan(round(amount, 2))}（赔偿金不再另付经济补偿）。")
     warnings.append("“月工资”指离职前12个月的平均应发工资（含奖金、津贴、补贴），不是到手工资。")
-    return CalcResult("compensation", KINDS[kind], round(amount, 2), "yuan", steps, rules.used, warnings,
-                      {"units": units * per_year, "base_wage": base, "capped": capped, "kind": kind})
+    details = {"units": units * per_year, "base_wage": base, "capped": capped, "kind": kind}
+    before = _months_before_2008(rules.on, months)
+    if before > 0:
+        details["months_before_2008"] = before
+        warnings.append(
+            f"您约有{number(before)}个月的工龄在2008年1月1日劳动合同法施行以前。按劳动合同法第九十七条第三款，"
+            "这段年限要不要算补偿、怎么算，按当时的规定办（例如当时合同到期终止不需要付补偿）；"
+            "上面的结果把全部年限都算进去了，实际可能更少。请找工作人员或法律援助按您的经历核实。")
+    return CalcResult("compensation", KINDS[kind], round(amount, 2), "yuan", steps, rules.used, warnings, details)
+
+
+LAW_IN_FORCE = date(2008, 1, 1)  # 劳动合同法施行之日
+
+
+def _months_before_2008(on: date, months: float) -> float:
+    """Months of service before 2008-01-01, counting back ``months`` from ``on`` (the leaving day)."""
+    since_law = (on.year - LAW_IN_FORCE.year) * 12 + (on.month - LAW_IN_FORCE.month) + (on.day - 1) / 31
+    return round(max(0.0, months - max(0.0, since_law)), 1)

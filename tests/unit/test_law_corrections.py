@@ -2,6 +2,8 @@
 operator would check, so a later edit that brings the old wording back fails."""
 from __future__ import annotations
 
+from datetime import date
+
 from knowledge.queries import provision
 from knowledge.router import plan_routes
 
@@ -39,3 +41,35 @@ def test_legal_aid_spares_only_migrant_workers_the_means_test():
         assert "进城务工人员" in why and "第四十二条" in why
         assert "经济困难条件" in why  # others still have to meet it
         assert "不需要审查" not in why
+
+
+def test_service_before_2008_is_flagged_not_silently_counted(db):
+    # 劳动合同法第九十七条第三款: years before 2008-01-01 follow the rules then in force.
+    from knowledge.calculators import run_calculator
+
+    def calculate(db, kind, on, **params):
+        return run_calculator(db, kind, {k: str(v) for k, v in params.items()}, on=on)
+
+    long_service = calculate(db, "compensation", months=12 * 25, wage=6000, on=date(2026, 11, 28))
+    assert 70 < long_service.details["months_before_2008"] < 76  # 25 years back from 2026-11 start in late 2001
+    assert any("第九十七条" in w for w in long_service.warnings)
+    recent = calculate(db, "compensation", months=36, wage=6000, on=date(2026, 11, 28))
+    assert "months_before_2008" not in recent.details
+    assert not any("第九十七条" in w for w in recent.warnings)
+
+
+def test_every_route_that_applies_is_shown_legal_aid_included(db):
+    from knowledge.router import route_case
+
+    routes = [r.route for r in route_case(db, "wage_arrears", {"migrant_worker": True, "collective": True})]
+    assert len(routes) > 3 and "legal_aid" in routes
+
+
+def test_guangdong_difficult_birth_is_thirty_extra_days(db):
+    # 广东省实施《女职工劳动保护特别规定》办法 第十一条 (粤府令第227号): +30 days, replacing the national 15.
+    from knowledge.calculators import run_calculator
+
+    guangzhou = "440100"
+    result = run_calculator(db, "maternity", {"dystocia": "true", "place": guangzhou}, on=date(2026, 11, 28))
+    assert result.amount == 208
+    assert "第十一条" in " ".join(c.text() for c in result.citations)
