@@ -286,6 +286,16 @@ class ActionReaskFact(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested: Optional[str] = tracker.get_slot("requested_slot")
-        if requested:
+        if not requested:
+            return []
+        if requested not in ALL_FACTS:  # the hand-off form validates its own answers
             dispatcher.utter_message(text="抱歉，这个回答我没对上。不清楚的话可以说“跳过”。")
+            return []
+        # A short reply the model took for something else ("跳过" as out of scope) can still answer
+        # the question asked: the specification reads it, whatever the intent.
+        answer = extract(tracker.latest_message or {}, tracker.get_slot("topic"), requested,
+                         tracker.get_slot("last_fact"), current_facts(tracker))
+        if requested in answer:
+            return _fact_events(tracker, answer)
+        dispatcher.utter_message(text="抱歉，这个回答我没对上。不清楚的话可以说“跳过”。")
         return []
