@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 
 def _cmd_kb_load(args: argparse.Namespace) -> int:
@@ -57,6 +58,46 @@ def _cmd_kb_coverage(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=1))
     else:
         print(render_markdown(table))
+    return 0
+
+
+def _cmd_kb_stale(args: argparse.Namespace) -> int:
+    from knowledge.coverage import stale
+    from knowledge.db import session_scope
+
+    with session_scope() as session:
+        rows = stale(session, args.months, args.date)
+        if args.json:
+            print(json.dumps([{"place": r.place, "item": r.label, "value": r.value,
+                               "verified": r.verified.isoformat() if r.verified else None, "source": r.source}
+                              for r in rows], ensure_ascii=False, indent=1))
+            return 0
+        if not rows:
+            print(f"Every figure in use was checked within the last {args.months} months.")
+            return 0
+        print(f"{len(rows)} figures in use not checked within {args.months} months (oldest first):")
+        for r in rows:
+            print(f"  {r.verified.isoformat() if r.verified else '未记录':10}  {r.place}  {r.label} {r.value}  《{r.source}》")
+    return 1 if args.fail else 0
+
+
+def _cmd_kb_schema(args: argparse.Namespace) -> int:
+    from knowledge.schema import SCHEMA_DIR, write_json_schemas
+
+    if args.check:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = write_json_schemas(Path(tmp))
+            stale_files = [f.name for f in fresh if not (SCHEMA_DIR / f.name).exists()
+                           or (SCHEMA_DIR / f.name).read_text(encoding="utf-8") != f.read_text(encoding="utf-8")]
+        if stale_files:
+            print("out of date (run `gongyou kb schema`): " + ", ".join(stale_files), file=sys.stderr)
+            return 1
+        print("JSON Schemas are up to date")
+        return 0
+    for path in write_json_schemas():
+        print(f"wrote {path}")
     return 0
 
 
@@ -134,6 +175,15 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--date", type=date.fromisoformat, default=None, help="as of this date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_kb_coverage)
+    p = kb.add_parser("stale", help="figures in use not re-verified within --months (default 12)")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--date", type=date.fromisoformat, default=None, help="as of this date (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--fail", action="store_true", help="exit 1 when any figure is stale (for CI or cron)")
+    p.set_defaults(func=_cmd_kb_stale)
+    p = kb.add_parser("schema", help="write the JSON Schemas of the data files (knowledge/data/schema/)")
+    p.add_argument("--check", action="store_true", help="only check that the committed schemas are current")
+    p.set_defaults(func=_cmd_kb_schema)
 
     p = sub.add_parser("lookup", help='staff look-up, e.g. gongyou lookup 江苏 产假')
     p.add_argument("query", nargs="+")

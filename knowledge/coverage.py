@@ -11,6 +11,7 @@ from datetime import date
 from typing import Dict, List, Optional
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
 from knowledge import clock, models
@@ -98,3 +99,48 @@ def render_markdown(table: Dict[str, Dict[str, Cell]]) -> str:
 def gaps(table: Dict[str, Dict[str, Cell]]) -> List[str]:
     """'省份: 项目' for every missing cell."""
     return [f"{name}: {ITEMS[item][0]}" for name, row in table.items() for item, cell in row.items() if not cell.present]
+
+
+@dataclass(frozen=True)
+class StaleFigure:
+    """A figure still in use that nobody has re-checked within the allowed time."""
+
+    place: str
+    label: str
+    value: str
+    verified: Optional[date]
+    source: str
+
+
+def stale(session: Session, months: int = 12, on: Optional[date] = None) -> List[StaleFigure]:
+    """Figures valid on ``on`` (and later ones already announced) whose last check is older than
+    ``months`` months, or was never recorded; oldest first."""
+    day = on or clock.today()
+    cutoff = day - relativedelta(months=months)
+    F = models.Figure
+    rows = session.execute(
+        sa.select(F).where(F.area_of.is_(None), sa.or_(F.valid_to.is_(None), F.valid_to >= day),
+                           sa.or_(F.verified.is_(None), F.verified < cutoff))
+        .order_by(F.verified.asc().nullsfirst(), F.jurisdiction, F.key)
+    ).scalars().all()
+    from knowledge.loader import cached_figure_catalogue
+
+    labels = cached_figure_catalogue()
+    index = region_index()
+    out = []
+    for f in rows:
+        place = "全国" if f.jurisdiction == "000000" else index.full_name(f.jurisdiction)
+        out.append(StaleFigure(place, labels.get(f.key, {}).get("label", f.key), f"{f.value:g}{f.unit and ' ' + f.unit}",
+                               f.verified, f.provision.regulation.title if f.provision else ""))
+    return out
+
+
+def verified_dates(session: Session) -> Dict[str, int]:
+    """How many current figures were last checked in each year-month (for the console)."""
+    F = models.Figure
+    rows = session.execute(sa.select(F.verified).where(F.area_of.is_(None))).scalars().all()
+    counts: Dict[str, int] = {}
+    for v in rows:
+        k = v.strftime("%Y-%m") if v else "未记录"
+        counts[k] = counts.get(k, 0) + 1
+    return dict(sorted(counts.items()))

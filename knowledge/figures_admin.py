@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from knowledge import models
+from knowledge import clock, models
 from knowledge.loader import figure_catalogue
 from knowledge.places import resolve_place
 from knowledge.regions import region_index
@@ -44,13 +44,14 @@ def add_figure(session: Session, actor: str, key: str, place: str, value: str, v
     regulation = models.Regulation(
         id=f"console-{uuid.uuid4().hex[:12]}", title=title.strip()[:200], issuer="（工作人员录入）",
         kind="local_notice" if jurisdiction != "000000" else "normative_document", jurisdiction=jurisdiction,
-        effective=start, source=source.strip()[:500], origin=models.ORIGIN_CONSOLE)
+        effective=start, verified=clock.today(), source=source.strip()[:500], origin=models.ORIGIN_CONSOLE)
     provision = models.Provision(
         id=f"{regulation.id}-p", regulation_id=regulation.id, article=article.strip()[:60] or None,
         topic=_topic_of(key), summary=f"{catalogue[key]['label']}：{value.strip()}（{start.isoformat()}起）。",
         origin=models.ORIGIN_CONSOLE)
     figure = models.Figure(key=key, jurisdiction=jurisdiction, value=number, unit=catalogue[key]["unit"],
-                           valid_from=start, provision_id=provision.id, origin=models.ORIGIN_CONSOLE)
+                           valid_from=start, verified=clock.today(), provision_id=provision.id,
+                           origin=models.ORIGIN_CONSOLE)
     session.add_all([regulation, provision, figure])
     session.flush()
     session.add(models.AuditEntry(actor=actor, entity="figure", entity_id=str(figure.id), action="add", before=None,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
 
-from knowledge import models
+from knowledge import models, schema
 from knowledge.regions import NATIONAL, Region, RegionIndex, region_index
 from knowledge.taxonomy import ROUTES, TOPICS
 
@@ -217,6 +217,7 @@ class _Validator:
             "id": reg_id, "title": self.text(path, reg, "title"), "issuer": self.text(path, reg, "issuer"),
             "doc_number": self.text(path, reg, "doc_number", required=False), "kind": kind,
             "jurisdiction": own_jurisdiction, "effective": self.day(path, reg, "effective"),
+            "verified": self.day(path, reg, "verified"),
             "url": self.text(path, reg, "url", required=False), "source": self.text(path, reg, "source"),
             "origin_file": str(path.relative_to(self.data_dir)), "provisions": [],
         }
@@ -227,6 +228,8 @@ class _Validator:
         for prov in provisions:
             checked = self.provision(path, prov, own_jurisdiction)
             if checked:
+                for fig in checked["figures"]:
+                    fig["verified"] = fig["verified"] or record["verified"]
                 record["provisions"].append(checked)
         return record
 
@@ -276,7 +279,8 @@ class _Validator:
         return {
             "key": key, "value": value, "unit": self.catalogue.get(key or "", {}).get("unit", ""),
             "valid_from": valid_from, "valid_to": valid_to, "note": self.text(path, fig, "note", required=False),
-            "jurisdiction": jurisdiction, "areas": areas,
+            "jurisdiction": jurisdiction, "areas": areas, "verified": self.day(path, fig, "verified", required=False),
+            "statistic_year": fig.get("statistic_year"),
         }
 
     def service_point_file(self, path: Path, doc: Any) -> List[Dict[str, Any]]:
@@ -329,7 +333,11 @@ def read_data(data_dir: Path = DATA_DIR, index: Optional[RegionIndex] = None) ->
             mark = getattr(exc, "problem_mark", None)
             validator.error(path, (mark.line + 1) if mark else 1, f"not valid YAML: {getattr(exc, 'problem', exc)}")
             continue
-        if path.parent.name == SERVICE_POINT_DIR or SERVICE_POINT_DIR in path.relative_to(data_dir).parts:
+        points = path.parent.name == SERVICE_POINT_DIR or SERVICE_POINT_DIR in path.relative_to(data_dir).parts
+        # The shape first (unknown or misspelt keys, wrong types), then what the shape cannot say.
+        for line, message in schema.problems(schema.ServicePointFile if points else schema.RegulationFile, doc):
+            validator.error(path, line, message)
+        if points:
             loaded.service_points.extend(validator.service_point_file(path, doc))
         else:
             loaded.regulations.extend(validator.regulation_file(path, doc))

@@ -67,6 +67,8 @@ class Regulation(Base):
     kind = sa.Column(sa.String(40), nullable=False)
     jurisdiction = sa.Column(sa.String(32), sa.ForeignKey("regions.adcode"), nullable=False, index=True)
     effective = sa.Column(sa.Date, nullable=False)
+    # When the text and figures were last checked against the source (kb stale lists old ones).
+    verified = sa.Column(sa.Date)
     url = sa.Column(sa.String(500))
     source = sa.Column(sa.Text, nullable=False)
     origin = sa.Column(sa.String(16), nullable=False, default=ORIGIN_FILES)
@@ -111,6 +113,10 @@ class Figure(Base):
     valid_from = sa.Column(sa.Date, nullable=False)
     valid_to = sa.Column(sa.Date)
     note = sa.Column(sa.Text)
+    # When the number was last checked (its regulation's date unless the figure has its own).
+    verified = sa.Column(sa.Date)
+    # For published statistics (average wages): the year the figure describes, not the year it is used.
+    statistic_year = sa.Column(sa.Integer)
     provision_id = sa.Column(sa.String(120), sa.ForeignKey("provisions.id", ondelete="CASCADE"), nullable=False, index=True)
     area_of = sa.Column(sa.Integer, sa.ForeignKey("figures.id", ondelete="CASCADE"), nullable=True)
     origin = sa.Column(sa.String(16), nullable=False, default=ORIGIN_FILES)

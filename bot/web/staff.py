@@ -288,12 +288,14 @@ async def admin_figure(request: web.Request) -> web.Response:
 
 
 async def overview(request: web.Request) -> web.Response:
-    from knowledge.coverage import coverage
+    from knowledge.coverage import coverage, stale, verified_dates
     from knowledge.regions import region_index
 
     with _db() as db:
         cases = db.execute(sa.select(models.Case.topic, models.Case.province_adcode, models.Case.created_at)).all()
         table = coverage(db)
+        old = stale(db)
+        checked = verified_dates(db)
     by_topic = Counter(TOPICS.get(t or "", "未分类") for t, _, _ in cases)
     by_province = Counter(region_index().full_name(p) if p else "未知" for _, p, _ in cases)
     by_month: Dict[str, Counter] = defaultdict(Counter)
@@ -301,7 +303,7 @@ async def overview(request: web.Request) -> web.Response:
         by_month[created.strftime("%Y-%m")][TOPICS.get(topic or "", "未分类")] += 1
     biggest = max(by_topic.values(), default=1)
     return render(request, "staff/overview.html", by_topic=by_topic.most_common(), by_province=by_province.most_common(),
-                  by_month=sorted(by_month.items()), biggest=biggest, coverage=table)
+                  by_month=sorted(by_month.items()), biggest=biggest, coverage=table, stale=old, checked=checked)
 
 
 def add_routes(app: web.Application) -> None:

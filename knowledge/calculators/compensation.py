@@ -52,17 +52,25 @@ def compensation(rules: Rules, months: float, wage: float, kind: str = "N",
         warnings.append("计算补偿的月工资不得低于当地月最低工资标准；知识库中没有确定您所在区县适用哪一档最低工资，"
                         "如果您的工资低于当地标准，应按当地标准计算。")
     average = rules.get("average_wage.monthly")
+    monthly_average = average.value if average is not None else None
+    if average is None:
+        # Some places publish only the annual figure (北京: 法人单位从业人员平均工资); the month is a twelfth.
+        annual = rules.get("average_wage.annual")
+        if annual is not None and annual.jurisdiction != "000000":
+            average, monthly_average = annual, round(annual.value / 12, 2)
+            steps.append(f"{annual.jurisdiction_name}上年度平均工资{yuan(annual.value)}/年"
+                         f"（{annual.note or '当地公布'}），折合每月{yuan(monthly_average)}。")
     cap_multiple = rules.value("compensation.cap_wage_multiple")
     cap_years = rules.value("compensation.cap_years")
     capped = False
-    if average is not None:
-        ceiling = cap_multiple * average.value
+    if average is not None and monthly_average is not None:
+        ceiling = cap_multiple * monthly_average
         if wage > ceiling:
             capped = True
             base = ceiling
             if units > cap_years:
                 units = cap_years
-            steps.append(f"月工资{yuan(wage)}高于当地上年度职工月平均工资{yuan(average.value)}的{number(cap_multiple)}倍"
+            steps.append(f"月工资{yuan(wage)}高于当地上年度职工月平均工资{yuan(monthly_average)}的{number(cap_multiple)}倍"
                          f"（{yuan(ceiling)}），按{yuan(ceiling)}计算，年限最多按{number(cap_years)}年计。")
     else:
         warnings.append(f"知识库中没有您所在地的上年度职工月平均工资；如果您的月工资很高（超过社平工资{number(cap_multiple)}倍），"

@@ -33,7 +33,13 @@ def maternity_leave(rules: Rules, babies: int = 1, dystocia: bool = False,
                      f"{babies - 1} × {number(extra)} = {number(extra * (babies - 1))}天。")
     local = rules.get("maternity_leave.extra_days")
     months = rules.get("maternity_leave.extra_months") if local is None else None
-    if local is not None and local.jurisdiction != "000000":
+    # Some provinces state the total (黑龙江: 180 days in all), not an extension.
+    total = rules.get("maternity_leave.total_days") if local is None and months is None else None
+    if total is not None and total.jurisdiction != "000000":
+        days += total.value - base
+        steps.append(f"{total.jurisdiction_name}规定产假总共{number(total.value)}天（含国家的{number(base)}天），"
+                     f"即再加{number(total.value - base)}天。")
+    elif local is not None and local.jurisdiction != "000000":
         days += local.value
         steps.append(f"{local.jurisdiction_name}在国家产假之外延长{number(local.value)}天"
                      + (f"（{local.note}）" if local.note else "") + "。")

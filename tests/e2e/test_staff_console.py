@@ -144,3 +144,5 @@ def test_overview_shows_cases_and_coverage(browser, servers, accounts):
     page.goto(servers.web + "/staff/overview")
     assert page.locator("svg.chart").count() == 1
     assert "江苏省" in page.locator("table.coverage").inner_text()
+    # Freshness is visible: when the figures were last checked (the test clock is 2026-11-28).
+    assert "2026-11核实" in page.inner_text("body")

@@ -73,3 +73,31 @@ def test_guangdong_difficult_birth_is_thirty_extra_days(db):
     result = run_calculator(db, "maternity", {"dystocia": "true", "place": guangzhou}, on=date(2026, 11, 28))
     assert result.amount == 208
     assert "第十一条" in " ".join(c.text() for c in result.citations)
+
+
+def _calc(db, kind, on, **params):
+    from knowledge.calculators import run_calculator
+
+    return run_calculator(db, kind, {k: str(v) for k, v in params.items()}, on=on)
+
+
+def test_heilongjiang_maternity_leave_is_180_days_in_all(db):
+    # 黑龙江省女职工劳动保护条例 第十一条: 180 days in all (158 is only the allowance, 第十二条).
+    assert _calc(db, "maternity", date(2026, 11, 28), place="哈尔滨").amount == 180
+    assert _calc(db, "maternity", date(2026, 11, 28), place="哈尔滨", dystocia="true").amount == 195
+
+
+def test_xizang_minimum_wage_is_no_longer_1850(db):
+    from knowledge.queries import figure
+
+    assert figure(db, "min_wage.monthly.tier1", "540000", date(2026, 11, 28)).value == 2100
+    assert figure(db, "min_wage.monthly.tier1", "540000", date(2022, 6, 1)).value == 1850
+
+
+def test_beijing_cap_uses_the_previous_years_legal_entity_average_and_says_when_it_is_unknown(db):
+    # 劳动合同法第四十七条; 北京: 法人单位从业人员平均工资 of the year before the termination.
+    in_2024 = _calc(db, "compensation", date(2024, 6, 1), place="北京", months=60, wage=60000)
+    assert in_2024.details["capped"] and round(in_2024.details["base_wage"]) == round(3 * 188413 / 12)
+    in_2026 = _calc(db, "compensation", date(2026, 6, 1), place="北京", months=60, wage=60000)
+    assert not in_2026.details["capped"]
+    assert any("没有您所在地的上年度职工月平均工资" in w for w in in_2026.warnings)

@@ -35,6 +35,7 @@ def data_dir(tmp_path):
             issuer: 测试机关
             kind: law
             effective: 2008-01-01
+            verified: 2026-11-28
             source: test
             provisions:
               - id: test-national-marriage
@@ -52,6 +53,7 @@ def data_dir(tmp_path):
             issuer: 江苏测试机关
             kind: local_regulation
             effective: 2016-01-01
+            verified: 2026-11-28
             source: test
             provisions:
               - id: test-js-marriage
@@ -102,10 +104,13 @@ def test_loading_twice_changes_nothing(engine, data_dir):
 
 
 @pytest.mark.parametrize("bad, line, message", [
-    ("{key: marriage_leave.days, value: lots, valid_from: 2008-01-01}", 16, "must be a number"),
-    ("{key: no_such.key, value: 1, valid_from: 2008-01-01}", 16, "not in figure_keys.yml"),
-    ("{key: marriage_leave.days, value: 1, valid_from: 2008-13-01}", 16, "not a date"),
-    ("{key: marriage_leave.days, value: 1, valid_from: 2008-01-01, areas: [火星市]}", 16, "not a place"),
+    ("{key: marriage_leave.days, value: lots, valid_from: 2008-01-01}", 17, "must be a number"),
+    ("{key: no_such.key, value: 1, valid_from: 2008-01-01}", 17, "not in figure_keys.yml"),
+    ("{key: marriage_leave.days, value: 1, valid_from: 2008-13-01}", 17, "not a date"),
+    ("{key: marriage_leave.days, value: 1, valid_from: 2008-01-01, areas: [火星市]}", 17, "not a place"),
+    # A misspelt key once loaded silently and left an old figure answering.
+    ("{key: marriage_leave.days, value: 1, valid_from: 2008-01-01, vaild_to: 2009-01-01}", 17,
+     "unknown key 'vaild_to' (did you mean 'valid_to'?)"),
 ])
 def test_a_bad_file_is_refused_with_its_line_and_nothing_is_loaded(engine, data_dir, bad, line, message):
     load_into(engine, data_dir)
@@ -128,6 +133,7 @@ def test_unknown_topic_and_duplicate_ids_are_refused(data_dir):
             issuer: 测试
             kind: law
             effective: 2008-01-01
+            verified: 2026-11-28
             source: test
             provisions:
               - {id: dup-1, topic: gossip, summary: 无}
@@ -190,3 +196,34 @@ def test_every_loaded_text_fits_its_column_as_postgresql_would_enforce(db):
                 if longest > column.type.length:
                     too_long.append(f"{cls.__tablename__}.{column.name}: {longest} > {column.type.length}")
     assert not too_long
+
+
+def test_a_regulation_without_its_verification_date_is_refused(data_dir):
+    path = data_dir / "national" / "law.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    verified: 2026-11-28\n", "", 1), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_data(data_dir)
+    assert any("law.yml:3:" in e and "verified" in e for e in caught.value.errors), caught.value.errors
+
+
+def test_figures_not_rechecked_within_a_year_are_listed_as_stale(engine, data_dir):
+    from sqlalchemy.orm import Session
+
+    from knowledge.coverage import stale
+
+    load_into(engine, data_dir)
+    with Session(engine) as session:
+        assert stale(session, 12, on=date(2027, 6, 1)) == []
+        late = stale(session, 12, on=date(2027, 12, 1))
+    # The national and Jiangsu marriage leave still in force; the expired ones are not listed.
+    assert {(s.place, s.value) for s in late} >= {("全国", "3 day"), ("江苏省", "13 day")}
+    assert all(s.verified == date(2026, 11, 28) for s in late)
+
+
+def test_the_committed_json_schemas_match_the_models():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "kb", "schema", "--check"], capture_output=True, text=True,
+                          cwd=REAL_DATA.parents[1])
+    assert done.returncode == 0, done.stderr
