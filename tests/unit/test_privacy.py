@@ -4,7 +4,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Iterator, Tuple
 
 import pytest
 import sqlalchemy as sa
@@ -38,17 +40,24 @@ def test_money_dates_and_hotlines_are_left_alone(text):
     assert mask_pii(text) == text
 
 
-def test_the_log_filter_masks_what_is_logged():
+@contextmanager
+def filtered_log(name: str) -> Iterator[Tuple[logging.Logger, io.StringIO]]:
+    """A logger whose only handler writes to a string through the PII filter."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(PiiLogFilter())
-    logger = logging.getLogger("gongyou-test-privacy")
+    logger = logging.getLogger(name)
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        logger.warning("user said %s", f"打我电话{MOBILE}，身份证{ID_CARD}")
+        yield logger, stream
     finally:
         logger.removeHandler(handler)
+
+
+def test_the_log_filter_masks_what_is_logged():
+    with filtered_log("gongyou-test-privacy") as (logger, stream):
+        logger.warning("user said %s", f"打我电话{MOBILE}，身份证{ID_CARD}")
     assert MOBILE not in stream.getvalue() and ID_CARD not in stream.getvalue()
     assert "5678" in stream.getvalue()
 
@@ -154,16 +163,8 @@ def test_amounts_and_dates_in_groups_are_not_taken_for_numbers_to_mask(text):
 
 
 def test_secrets_in_logged_urls_are_hidden():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(PiiLogFilter())
-    logger = logging.getLogger("gongyou-test-urls")
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
+    with filtered_log("gongyou-test-urls") as (logger, stream):
         logger.error("Exception occurred while handling uri: 'http://x/conversations/a/tracker?token=s3cr3t-value'")
-    finally:
-        logger.removeHandler(handler)
     assert "s3cr3t" not in stream.getvalue() and "token=***" in stream.getvalue()
 
 
