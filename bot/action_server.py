@@ -61,9 +61,19 @@ def warm_up() -> None:
 
 
 def build_app(cfg: Settings) -> Sanic:
-    """rasa_sdk's application for the ``actions`` package, with the secret check."""
+    """rasa_sdk's application for the ``actions`` package, with the secret check and, when
+    ``purge_every_hours`` is set, the retention purge on a schedule (a long-running server
+    would otherwise only purge when it is restarted)."""
     app = create_app("actions", cors_origins="")
     guard(app, cfg.action_secret())
+    if cfg.purge_every_hours > 0:
+        from datetime import timedelta
+
+        from bot.retention import purge_periodically
+
+        @app.after_server_start
+        async def start_purging(app: Sanic, _: Any) -> None:
+            app.add_task(purge_periodically(timedelta(hours=cfg.purge_every_hours)))
     return app
 
 

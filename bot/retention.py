@@ -6,11 +6,15 @@
   closed longer ago than the retention period is removed, with a case event
   saying so: it was given for one call-back only.
 
-``gongyou privacy purge --older-than 90d`` runs it; ``make run`` runs it at
-start with ``GONGYOU_RETENTION_DAYS`` (default 90).
+``gongyou privacy purge --older-than 90d`` runs it; every start of ``gongyou serve``
+runs it, and the action server runs it every ``GONGYOU_PURGE_EVERY_HOURS`` (default 24)
+for as long as it is up — in ``make run``, docker-compose and Kubernetes alike — with
+``GONGYOU_RETENTION_DAYS`` (default 90). Only counts are logged.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +25,8 @@ import sqlalchemy as sa
 from knowledge import cases, clock
 from knowledge.db import session_scope
 from knowledge.settings import settings
+
+logger = logging.getLogger(__name__)
 
 
 def parse_age(text: str) -> timedelta:
@@ -77,3 +83,23 @@ def purge(older_than: timedelta, tracker_url: Optional[str] = None, dry_run: boo
     with session_scope() as session:
         numbers = cases.forget_callback_numbers(session, clock.utcnow() - older_than, dry_run=dry_run)
     return PurgeReport(conversations, events, numbers)
+
+
+def scheduled_purge() -> Optional[PurgeReport]:
+    """One purge with the configured retention period; logs the counts, never the data."""
+    try:
+        report = purge(timedelta(days=retention_days()))
+    except Exception:  # noqa: BLE001 - a failed purge is retried next time; the server stays up
+        logger.exception("retention purge failed; it will be tried again")
+        return None
+    logger.info("retention purge (%d days): %d conversations (%d events) deleted, %d callback numbers removed",
+                retention_days(), report.conversations, report.events, report.callback_numbers)
+    return report
+
+
+async def purge_periodically(every: timedelta) -> None:
+    """Run :func:`scheduled_purge` now and then every ``every``, off the event loop, until cancelled."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await loop.run_in_executor(None, scheduled_purge)
+        await asyncio.sleep(every.total_seconds())

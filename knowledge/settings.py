@@ -96,6 +96,7 @@ class Settings:
     rasa_workers_env: int = 0           # GONGYOU_RASA_WORKERS (0: one per core with Redis, else 1)
     actions_workers: int = 1            # GONGYOU_ACTIONS_WORKERS
     retention_days: int = 90            # GONGYOU_RETENTION_DAYS
+    purge_every_hours: int = 24         # GONGYOU_PURGE_EVERY_HOURS: the action server applies retention (0 = off)
     rate_per_minute: float = 20.0       # GONGYOU_RATE_PER_MINUTE: messages per sender
     rate_burst: int = 15                # GONGYOU_RATE_BURST
     wechat_token: str = field(default="", repr=False)      # WECHAT_TOKEN
@@ -142,6 +143,7 @@ class Settings:
             rasa_workers_env=_int(env, "GONGYOU_RASA_WORKERS", 0, 0),
             actions_workers=_int(env, "GONGYOU_ACTIONS_WORKERS", 1, 1),
             retention_days=_int(env, "GONGYOU_RETENTION_DAYS", 90, 1),
+            purge_every_hours=_int(env, "GONGYOU_PURGE_EVERY_HOURS", 24, 0),
             rate_per_minute=_float(env, "GONGYOU_RATE_PER_MINUTE", 20.0),
             rate_burst=_int(env, "GONGYOU_RATE_BURST", 15, 1),
             wechat_token=env.get("WECHAT_TOKEN") or "",
@@ -231,6 +233,7 @@ class Settings:
             "REDIS_HOST": self.redis_host, "REDIS_PORT": str(self.redis_port), "REDIS_DB": str(self.redis_db),
             "REDIS_PASSWORD": self.redis_password, "GONGYOU_RASA_WORKERS": str(self.rasa_workers_env or ""),
             "GONGYOU_ACTIONS_WORKERS": str(self.actions_workers), "GONGYOU_RETENTION_DAYS": str(self.retention_days),
+            "GONGYOU_PURGE_EVERY_HOURS": str(self.purge_every_hours),
             "GONGYOU_RATE_PER_MINUTE": str(self.rate_per_minute), "GONGYOU_RATE_BURST": str(self.rate_burst),
             "WECHAT_TOKEN": self.wechat_token, "WECHAT_APPID": self.wechat_appid,
             "WECHAT_SECRET": self.wechat_secret, "WECHAT_AES_KEY": self.wechat_aes_key,
