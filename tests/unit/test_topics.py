@@ -114,6 +114,13 @@ def test_legality_questions_find_their_verdict(question, verdict):
     assert found is not None and found.verdict == verdict, (question, found)
 
 
+@pytest.mark.parametrize("question", ["公司不给交社保怎么办", "老板一直没给我买五险", "单位少缴社保合法吗"])
+def test_unpaid_social_insurance_gets_its_own_verdict_not_the_wage_one(question):
+    for topic in ("social_insurance", None):
+        found = verdicts.find(question, topic, complaint=True)
+        assert found is not None and found.id == "no-social-insurance", (question, topic, found)
+
+
 def test_a_plain_question_gets_no_verdict():
     assert verdicts.find("产假有多少天") is None
     assert verdicts.find("劳动仲裁时效多久") is None
