@@ -37,6 +37,8 @@ PASSIVE_DEADLINE_SECONDS = 4.0
 # Requests older than this are refused (replayed or badly delayed).
 MAX_AGE_SECONDS = 300
 UNSUPPORTED_NOTE = "抱歉，我暂时只能看懂文字。请用文字说说您遇到的问题，比如“老板拖欠我三个月工资怎么办”。"
+VOICE_NOTE = ("抱歉，这条语音我听不到内容。麻烦您用文字说说遇到的问题，比如“老板拖欠我三个月工资怎么办”；"
+              "不方便打字的话，可以回复“转人工”，请工作人员给您回电话。")
 
 
 class _Recent(OrderedDict):
@@ -177,7 +179,11 @@ class WeChatInput(InputChannel):
             if getattr(message, "event", "") == "subscribe":
                 return await self._ask(user, "/greet", on_new_message, message)
             return None
-        if message.type != "text":
+        # WeChat's own speech recognition (when the account has it switched on) is answered as text.
+        heard = (getattr(message, "recognition", None) or "").strip() if message.type == "voice" else ""
+        if message.type == "voice" and not heard:
+            return VOICE_NOTE
+        if message.type not in ("text", "voice"):
             return UNSUPPORTED_NOTE
         key = str(message.id or f"{user}:{message.time}")
         if key in self.seen:
@@ -186,7 +192,7 @@ class WeChatInput(InputChannel):
         self.seen.remember(key, True)
         if not self.guard.allow(user):
             return RATE_LIMITED
-        text = message.content or ""
+        text = heard or message.content or ""
         picked = choice(text, self.choices.get(user))
         return await self._ask(user, picked or text, on_new_message, message)
 

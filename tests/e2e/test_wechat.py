@@ -103,12 +103,23 @@ def test_subscribing_gets_a_welcome(servers, wechat_api):
     assert "工友" in _content(_post(servers, xml))
 
 
-def test_a_voice_message_gets_a_polite_text_only_note(servers, wechat_api):
-    openid = _openid()
-    xml = (f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-           f"<CreateTime>{wechat_time()}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
-           f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>{_msg_id()}</MsgId></xml>")
-    assert "文字" in _content(_post(servers, xml))
+def _voice_xml(openid: str, recognition: str = "") -> str:
+    heard = f"<Recognition><![CDATA[{recognition}]]></Recognition>" if recognition else ""
+    return (f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{wechat_time()}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+            f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>{heard}"
+            f"<MsgId>{_msg_id()}</MsgId></xml>")
+
+
+def test_a_voice_message_without_recognition_gets_a_kind_note_asking_for_text(servers, wechat_api):
+    reply = _content(_post(servers, _voice_xml(_openid())))
+    assert "语音" in reply and "文字" in reply and "转人工" in reply
+
+
+def test_a_voice_message_with_wechats_recognition_is_answered_as_text(servers, wechat_api):
+    reply = _content(_post(servers, _voice_xml(_openid(), "老板拖欠我三个月工资怎么办")))
+    assert "劳动保障监察" in reply or "拖欠" in reply, reply
+    assert "听不到" not in reply
 
 
 def test_safe_mode_messages_are_decrypted_and_replies_encrypted(servers, wechat_api):
