@@ -218,23 +218,6 @@ def add_note(session: Session, case: models.Case, actor: str, note: str) -> None
     case.updated_at = clock.utcnow()
 
 
-def queue(session: Session, status: Optional[str] = None, topic: Optional[str] = None,
-          province: Optional[str] = None, limit: int = 200) -> List[models.Case]:
-    """Cases most urgent first (emergencies on top), then newest first."""
-    C = models.Case
-    query = sa.select(C)
-    if status:
-        query = query.where(C.status == status)
-    if topic:
-        query = query.where(C.topic == topic)
-    if province:
-        query = query.where(C.province_adcode == province)
-    urgency_rank = sa.case({"emergency": 0, "high": 1}, value=C.urgency, else_=2)
-    open_first = sa.case({"closed": 1}, value=C.status, else_=0)
-    query = query.order_by(open_first, urgency_rank, C.created_at.desc(), C.id.desc()).limit(limit)
-    return list(session.execute(query).scalars())
-
-
 def forget_callback_numbers(session: Session, closed_before: datetime, dry_run: bool = False) -> int:
     """Remove the callback number of cases closed before ``closed_before`` (it was for one call-back only).
 

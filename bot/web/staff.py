@@ -177,42 +177,93 @@ async def calc_page(request: web.Request) -> web.Response:
                   params=params, result=result, error=error)
 
 
+def _queue_filter(request: web.Request) -> Any:
+    from knowledge.case_queue import CaseFilter
+
+    return CaseFilter.from_query(request.query)
+
+
+def _page_number(request: web.Request) -> int:
+    value = request.query.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 async def cases_page(request: web.Request) -> web.Response:
-    from knowledge.cases import STATUS_NAMES, queue
+    from knowledge.case_queue import find_cases
+    from knowledge.cases import STATUS_NAMES
     from knowledge.regions import region_index
 
-    status = request.query.get("status") or None
-    topic = request.query.get("topic") or None
-    province = request.query.get("province") or None
+    f = _queue_filter(request)
     with _db() as db:
-        rows = queue(db, status=status, topic=topic, province=province)
+        found = find_cases(db, f, page=_page_number(request))
         items = [{"reference": c.reference, "created_at": c.created_at, "status": STATUS_NAMES.get(c.status, c.status),
                   "urgency": c.urgency, "topic": TOPICS.get(c.topic or "", "—"),
                   "place": region_index().full_name(c.place_adcode) if c.place_adcode else "—",
-                  "summary": c.summary} for c in rows]
+                  "summary": c.summary} for c in found.cases]
     provinces = [(r.adcode, r.name) for r in region_index().provinces() if r.mainland]
-    return render(request, "staff/cases.html", items=items, statuses=STATUS_NAMES, status=status, topic=topic,
-                  province=province, provinces=provinces)
+    pages = {"prev": f.as_query(page=found.page - 1) if found.page > 1 else None,
+             "next": f.as_query(page=found.page + 1) if found.page < found.pages else None}
+    return render(request, "staff/cases.html", items=items, statuses=STATUS_NAMES, filter=f, provinces=provinces,
+                  found=found, pages=pages, export_query=f.as_query())
 
 
-async def case_page(request: web.Request) -> web.Response:
+async def cases_export(request: web.Request) -> web.Response:
+    """The filtered queue as CSV or Excel, numbers masked; the export is recorded in the audit log."""
+    from knowledge.case_queue import export_rows, record_access, to_csv, to_xlsx
+
+    kind = request.match_info["kind"]
+    f = _queue_filter(request)
+    with _db() as db:
+        rows = export_rows(db, f)
+        record_access(db, request["staff"]["name"], "export", None,
+                      {"format": kind, "cases": len(rows) - 1, "filter": f.describe()})
+
+    def build() -> bytes:
+        return to_xlsx(rows) if kind == "xlsx" else to_csv(rows)
+
+    body = await asyncio.get_running_loop().run_in_executor(None, build)
+    name = f"gongyou-cases-{clock_stamp()}.{kind}"
+    content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if kind == "xlsx"
+                    else "text/csv; charset=utf-8")
+    return web.Response(body=body, content_type=content_type.split(";")[0], charset="utf-8" if kind == "csv" else None,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def clock_stamp() -> str:
+    """Today's date for file names (the injectable clock)."""
+    from knowledge import clock
+
+    return clock.china_now().strftime("%Y%m%d-%H%M")
+
+
+def _case_view(case: models.Case) -> Dict[str, Any]:
     from knowledge.cases import STATUS_NAMES, TRANSITIONS
     from knowledge.regions import region_index
 
+    return {"reference": case.reference, "status": case.status, "status_name": STATUS_NAMES[case.status],
+            "urgency": case.urgency, "reason": case.reason, "topic": TOPICS.get(case.topic or "", "—"),
+            "place": region_index().full_name(case.place_adcode) if case.place_adcode else "—",
+            "facts": case.facts or {}, "deadlines": case.deadlines or [], "summary": case.summary,
+            "transcript": case.transcript or [], "phone": case.callback_phone, "consent_at": case.consent_at,
+            "created_at": case.created_at,
+            "events": [{"at": e.at, "actor": e.actor, "kind": e.kind, "from": STATUS_NAMES.get(e.from_status or "", ""),
+                        "to": STATUS_NAMES.get(e.to_status or "", ""), "note": e.note} for e in case.events],
+            "moves": [(s, STATUS_NAMES[s]) for s in TRANSITIONS.get(case.status, ())]}
+
+
+async def case_page(request: web.Request) -> web.Response:
+    from knowledge.case_queue import record_access
+
+    printing = request.path.endswith("/print")
     with _db() as db:
         case = _case(db, request.match_info["reference"])
         if case is None:
             raise web.HTTPNotFound(text="没有这个案件")
-        view = {"reference": case.reference, "status": case.status, "status_name": STATUS_NAMES[case.status],
-                "urgency": case.urgency, "reason": case.reason, "topic": TOPICS.get(case.topic or "", "—"),
-                "place": region_index().full_name(case.place_adcode) if case.place_adcode else "—",
-                "facts": case.facts or {}, "deadlines": case.deadlines or [], "summary": case.summary,
-                "transcript": case.transcript or [], "phone": case.callback_phone, "consent_at": case.consent_at,
-                "created_at": case.created_at,
-                "events": [{"at": e.at, "actor": e.actor, "kind": e.kind, "from": STATUS_NAMES.get(e.from_status or "", ""),
-                            "to": STATUS_NAMES.get(e.to_status or "", ""), "note": e.note} for e in case.events],
-                "moves": [(s, STATUS_NAMES[s]) for s in TRANSITIONS.get(case.status, ())]}
-    return render(request, "staff/case.html", case=view, message=MESSAGES.get(request.query.get("msg", "")))
+        view = _case_view(case)
+        # Who opened which case, and when (personal information law: access to case data is logged).
+        record_access(db, request["staff"]["name"], "print" if printing else "view", case.reference)
+    return render(request, "staff/case_print.html" if printing else "staff/case.html", case=view,
+                  message=MESSAGES.get(request.query.get("msg", "")))
 
 
 async def case_status(request: web.Request) -> web.Response:
@@ -249,7 +300,8 @@ async def admin_page(request: web.Request, report=None, figure_message=None) -> 
     with _db() as db:
         audit = [{"at": a.at, "actor": a.actor, "entity": a.entity, "entity_id": a.entity_id, "action": a.action,
                   "before": a.before, "after": a.after}
-                 for a in db.execute(sa.select(models.AuditEntry).order_by(models.AuditEntry.id.desc()).limit(50)).scalars()]
+                 for a in db.execute(sa.select(models.AuditEntry).where(models.AuditEntry.entity != "case")
+                                    .order_by(models.AuditEntry.id.desc()).limit(50)).scalars()]
     from knowledge.loader import figure_catalogue
 
     return render(request, "staff/admin.html", report=report, audit=audit, keys=figure_catalogue(),
@@ -287,6 +339,57 @@ async def admin_figure(request: web.Request) -> web.Response:
     return await admin_page(request, figure_message=message)
 
 
+ACCOUNT_DONE = {"enable": "已启用", "disable": "已停用，登录已全部失效", "role": "角色已改，登录已全部失效",
+                "reset-password": "密码已重设，登录已全部失效", "delete": "已删除", "add": "已新增"}
+
+
+async def accounts_page(request: web.Request, message: Optional[str] = None, error: Optional[str] = None
+                        ) -> web.Response:
+    """Accounts with their actions, the login history and who opened which case."""
+    from knowledge.case_queue import access_log
+    from knowledge.staff import list_users, login_history
+
+    who = (request.query.get("name") or "").strip()[:80] or None
+    with _db() as db:
+        accounts = list_users(db)
+        logins = [{"at": e.at, "name": e.name, "address": e.address, "success": e.success, "reason": e.reason}
+                  for e in login_history(db, who)]
+        access = [{"at": a.at, "actor": a.actor, "reference": a.entity_id, "action": a.action, "detail": a.after}
+                  for a in access_log(db)]
+    return render(request, "staff/accounts.html", accounts=accounts, logins=logins, access=access, who=who,
+                  message=message, error=error)
+
+
+async def accounts_get(request: web.Request) -> web.Response:
+    return await accounts_page(request)
+
+
+async def account_change(request: web.Request) -> web.Response:
+    """One account action from the accounts page (the password check runs off the event loop)."""
+    from knowledge.staff import AccountError, add_user, change_account
+
+    form = request["form"]
+    change = request.match_info["change"]
+    name = str(form.get("name", "")).strip()[:80]
+    actor = request["staff"]["name"]
+
+    def apply() -> None:
+        with _db() as db:
+            if change == "add":
+                add_user(db, name, str(form.get("role", "")), str(form.get("password", "")))
+                db.add(models.AuditEntry(actor=actor, entity="staff_user", entity_id=name, action="add",
+                                         before=None, after={"role": str(form.get("role", "")), "active": True}))
+            else:
+                change_account(db, actor, name, change, role=str(form.get("role") or "") or None,
+                               password=str(form.get("password") or ""))
+
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, apply)
+    except AccountError as error:
+        return await accounts_page(request, error=f"{name}：{error}")
+    return await accounts_page(request, message=f"{name}：{ACCOUNT_DONE.get(change, '已完成')}")
+
+
 async def overview(request: web.Request) -> web.Response:
     from knowledge.coverage import coverage, stale, verified_dates
     from knowledge.regions import region_index
@@ -317,10 +420,14 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/staff/search", search_page)
     r.add_get("/staff/calc", calc_page)
     r.add_get("/staff/cases", cases_page)
+    r.add_get("/staff/cases.{kind:csv|xlsx}", cases_export)
     r.add_get("/staff/cases/{reference}", case_page)
+    r.add_get("/staff/cases/{reference}/print", case_page)
     r.add_post("/staff/cases/{reference}/status", case_status)
     r.add_post("/staff/cases/{reference}/note", case_note)
     r.add_get("/staff/overview", overview)
     r.add_get("/staff/admin", admin_get)
     r.add_post("/staff/admin/stations", admin_import)
     r.add_post("/staff/admin/figures", admin_figure)
+    r.add_get("/staff/admin/accounts", accounts_get)
+    r.add_post("/staff/admin/accounts/{change:add|enable|disable|role|reset-password|delete}", account_change)

@@ -2,6 +2,7 @@
 handed over by the bot through the REST channel, an admin import, permissions."""
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
@@ -35,7 +36,8 @@ def _login(browser, servers, name, password=PASSWORD):
 
 def test_no_page_without_login(browser, servers):
     page = browser.new_context().new_page()
-    for path in ("/staff/search", "/staff/cases", "/staff/admin", "/staff/overview"):
+    for path in ("/staff/search", "/staff/cases", "/staff/cases.csv", "/staff/cases.xlsx", "/staff/admin",
+                 "/staff/admin/accounts", "/staff/overview"):
         page.goto(servers.web + path)
         assert page.url.endswith("/staff/login"), path
 
@@ -146,3 +148,103 @@ def test_overview_shows_cases_and_coverage(browser, servers, accounts):
     assert "江苏省" in page.locator("table.coverage").inner_text()
     # Freshness is visible: when the figures were last checked (the test clock is 2026-11-28).
     assert "2026-11核实" in page.inner_text("body")
+
+
+@pytest.fixture(scope="module")
+def many_cases(kb_url):
+    """55 cases written as the bot writes them, with references that a search finds exactly."""
+    from datetime import datetime, timedelta
+
+    from knowledge.cases import CaseDraft, _insert
+    from knowledge.db import session_scope
+
+    prefix = "GY-E" + uuid.uuid4().hex[:6].upper()
+    with session_scope() as session:
+        for i in range(55):
+            _insert(session, CaseDraft(reason="requested", sender_id=f"e2e-{prefix}-{i}", topic="wage_arrears",
+                                       place_adcode="320803" if i % 2 else "440300", reference=f"{prefix}{i:03d}",
+                                       callback_phone=f"1391234{i:04d}", consent=True,
+                                       created_at=(datetime(2026, 6, 1) + timedelta(hours=i)).isoformat()))
+    return prefix
+
+
+def test_the_queue_searches_pages_and_exports_masked(browser, servers, accounts, many_cases):
+    from openpyxl import load_workbook
+
+    page = _login(browser, servers, accounts["staff"])
+    page.goto(servers.web + "/staff/cases")
+    page.fill("#q", many_cases)
+    page.click("button:has-text('筛选')")
+    assert "共 55 件" in page.locator("#case-count").inner_text()
+    assert page.locator("#page-of").inner_text() == "第 1 / 2 页"
+    assert page.locator("table.cases tbody tr").count() == 50
+    page.click("#next-page")
+    assert page.locator("#page-of").inner_text() == "第 2 / 2 页" and f"q={many_cases}" in page.url
+    assert page.locator("table.cases tbody tr").count() == 5
+    # A place narrows the same search; the filters stay in the URL, so the link can be shared.
+    page.fill("#place", "淮安")
+    page.click("button:has-text('筛选')")
+    assert "共 27 件" in page.locator("#case-count").inner_text() and "place=" in page.url
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 27 and all("淮安市" in r[6] for r in rows)
+    assert all(r[7].startswith("*******") and len(r[7]) == 11 for r in rows)  # only the last four digits
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    assert download.value.suggested_filename.endswith(".csv")
+    # Searching by the last four digits of the callback number finds that worker's case.
+    page.goto(servers.web + "/staff/cases")
+    page.fill("#q", "0007")
+    page.click("button:has-text('筛选')")
+    assert f"{many_cases}007" in page.locator("table.cases").inner_text()
+
+
+def test_opening_printing_and_exporting_cases_is_recorded_for_the_admin(browser, servers, accounts, many_cases):
+    page = _login(browser, servers, accounts["staff"])
+    reference = f"{many_cases}003"
+    page.goto(servers.web + f"/staff/cases/{reference}")
+    with page.context.expect_page() as printed:
+        page.click("#print-view")
+    view = printed.value
+    view.wait_for_load_state()
+    assert reference in view.locator("h1").inner_text() and view.locator("#print").is_visible()
+    view.emulate_media(media="print")
+    assert not view.locator("#print").is_visible()  # the button is not printed
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    view.pdf(path=str(ARTIFACTS / "case-print.pdf"))
+    admin = _login(browser, servers, accounts["admin"])
+    admin.goto(servers.web + "/staff/admin/accounts")
+    log = admin.locator("#case-access").inner_text()
+    assert f"{accounts['staff']}\t查看\t{reference}" in log and f"{accounts['staff']}\t打印\t{reference}" in log
+
+
+def test_an_admin_disables_an_account_and_its_open_page_closes(browser, servers, accounts):
+    from knowledge.db import session_scope
+    from knowledge.staff import add_user
+
+    name = "op-" + uuid.uuid4().hex[:6]
+    with session_scope() as session:
+        add_user(session, name, "staff", PASSWORD)
+    worker = _login(browser, servers, name)
+    worker.goto(servers.web + "/staff/cases")
+    assert worker.url.endswith("/staff/cases")
+    admin = _login(browser, servers, accounts["admin"])
+    admin.goto(servers.web + "/staff/admin/accounts")
+    admin.locator(f"tr[data-name='{name}'] button:has-text('停用')").click()
+    assert "已停用" in admin.locator("#account-message").inner_text()
+    assert "已停用" in admin.locator(f"tr[data-name='{name}']").inner_text()
+    worker.goto(servers.web + "/staff/cases")
+    assert "/staff/login" in worker.url
+    # The login history shows the account's successful login and the refused one after it was disabled.
+    _login(browser, servers, name)
+    admin.goto(servers.web + f"/staff/admin/accounts?name={name}")
+    history = admin.locator("#logins").inner_text()
+    assert "成功" in history and "已停用" in history
+    # An admin cannot disable their own account from the console.
+    admin.locator(f"tr[data-name='{accounts['admin']}'] button:has-text('停用')").click()
+    assert "不能停用" in admin.locator("#account-error").inner_text()
