@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -130,8 +131,6 @@ def _cmd_privacy_purge(args: argparse.Namespace) -> int:
 
 
 def _read_password(args: argparse.Namespace) -> Optional[str]:
-    import getpass
-
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     password = getpass.getpass(f"{args.name} 的密码（至少10个字符）：")
@@ -159,7 +158,7 @@ def _cmd_user_list(args: argparse.Namespace) -> int:  # noqa: ARG001 - uniform h
 
 def _cmd_user_change(args: argparse.Namespace) -> int:
     from knowledge.db import session_scope, upgrade
-    from knowledge.staff import AccountError, delete_user, reset_password, set_active, set_role
+    from knowledge.staff import AccountError, change_account
 
     password = _read_password(args) if args.verb == "reset-password" else None
     if args.verb == "reset-password" and password is None:
@@ -167,14 +166,8 @@ def _cmd_user_change(args: argparse.Namespace) -> int:
     upgrade()
     try:
         with session_scope() as session:
-            if args.verb in ("disable", "enable"):
-                set_active(session, args.name, args.verb == "enable")
-            elif args.verb == "delete":
-                delete_user(session, args.name)
-            elif args.verb == "role":
-                set_role(session, args.name, args.role)
-            else:
-                reset_password(session, args.name, password or "")
+            change_account(session, f"命令行（{getpass.getuser()}）", args.name, args.verb,
+                           role=getattr(args, "role", None), password=password)
     except AccountError as error:
         print(error, file=sys.stderr)
         return 1

@@ -282,3 +282,41 @@ def delete_user(session: Session, name: str) -> None:
     end_sessions_of(session, user)
     session.execute(sa.delete(models.StaffSession).where(models.StaffSession.user_id == user.id))
     session.delete(user)
+
+
+ACCOUNT_CHANGES = ("enable", "disable", "role", "reset-password", "delete")
+
+
+def change_account(session: Session, actor: str, name: str, change: str, role: Optional[str] = None,
+                   password: Optional[str] = None) -> None:
+    """Apply one account change (``ACCOUNT_CHANGES``) and record who made it in the audit log.
+
+    An administrator cannot disable, demote or delete their own account from the console
+    (``actor`` equal to ``name``): that is how the last administrator locks everyone out.
+    """
+    if change not in ACCOUNT_CHANGES:
+        raise AccountError(f"未知操作：{change}")
+    if actor == name and change in ("disable", "delete") or (actor == name and change == "role" and role != "admin"):
+        raise AccountError("不能停用、删除或降低自己的账号；请另一位管理员操作。")
+    before = get_user(session, name)
+    old = {"role": before.role, "active": bool(before.active)}
+    if change in ("enable", "disable"):
+        set_active(session, name, change == "enable")
+    elif change == "role":
+        set_role(session, name, role or "")
+    elif change == "reset-password":
+        reset_password(session, name, password or "")
+    else:
+        delete_user(session, name)
+    after = None if change == "delete" else {"role": before.role, "active": bool(before.active)}
+    session.add(models.AuditEntry(actor=actor, entity="staff_user", entity_id=name, action=change, before=old,
+                                  after=after))
+
+
+def login_history(session: Session, name: Optional[str] = None, limit: int = 100) -> List[models.LoginEvent]:
+    """The latest login attempts (of one account when ``name`` is given), newest first."""
+    E = models.LoginEvent
+    query = sa.select(E).order_by(E.id.desc()).limit(limit)
+    if name:
+        query = query.where(E.name == name)
+    return list(session.execute(query).scalars())
