@@ -391,7 +391,8 @@ async def account_change(request: web.Request) -> web.Response:
 
 
 async def overview(request: web.Request) -> web.Response:
-    from knowledge.coverage import coverage, stale, verified_dates
+    from bot.web.charts import bars, coverage_grid, stacked_columns
+    from knowledge.coverage import ITEMS, coverage, stale, verified_dates
     from knowledge.regions import region_index
 
     with _db() as db:
@@ -404,9 +405,15 @@ async def overview(request: web.Request) -> web.Response:
     by_month: Dict[str, Counter] = defaultdict(Counter)
     for topic, _, created in cases:
         by_month[created.strftime("%Y-%m")][TOPICS.get(topic or "", "未分类")] += 1
-    biggest = max(by_topic.values(), default=1)
+    months = sorted(by_month.items())[-24:]  # the last two years at most: a column stays readable
+    charts = {"topic": bars(by_topic.most_common(), "按问题的案件数"),
+              "province": bars(by_province.most_common(), "按省份的案件数"),
+              "month": stacked_columns(months, "每月案件数（按问题分色）"),
+              "coverage": coverage_grid({p: {ITEMS[k][0] if k in ITEMS else k: c for k, c in row.items()}
+                                         for p, row in table.items()}, "各省知识库覆盖")}
     return render(request, "staff/overview.html", by_topic=by_topic.most_common(), by_province=by_province.most_common(),
-                  by_month=sorted(by_month.items()), biggest=biggest, coverage=table, stale=old, checked=checked)
+                  by_month=months, charts=charts, cases=len(cases), coverage=table, items=ITEMS, stale=old,
+                  checked=checked)
 
 
 def add_routes(app: web.Application) -> None:

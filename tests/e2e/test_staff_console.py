@@ -144,8 +144,10 @@ def test_admin_adds_a_dated_figure_and_the_old_one_keeps_its_period(browser, ser
 def test_overview_shows_cases_and_coverage(browser, servers, accounts):
     page = _login(browser, servers, accounts["staff"])
     page.goto(servers.web + "/staff/overview")
-    assert page.locator("svg.chart").count() == 1
-    assert "江苏省" in page.locator("table.coverage").inner_text()
+    assert page.locator("svg.chart.grid").count() == 1  # coverage, even before any case
+    # The coverage grid and the table behind it agree on every gap.
+    assert page.locator("svg.chart.grid rect.gap").count() == page.locator("table.coverage td.gap").count() > 0
+    assert "江苏省" in page.locator("table.coverage").text_content()
     # Freshness is visible: when the figures were last checked (the test clock is 2026-11-28).
     assert "2026-11核实" in page.inner_text("body")
 
@@ -248,3 +250,19 @@ def test_an_admin_disables_an_account_and_its_open_page_closes(browser, servers,
     # An admin cannot disable their own account from the console.
     admin.locator(f"tr[data-name='{accounts['admin']}'] button:has-text('停用')").click()
     assert "不能停用" in admin.locator("#account-error").inner_text()
+
+
+def test_overview_charts_read_at_a_glance(browser, servers, accounts, many_cases):
+    page = _login(browser, servers, accounts["staff"])
+    page.set_viewport_size({"width": 1280, "height": 1800})
+    page.goto(servers.web + "/staff/overview")
+    assert page.locator("svg.chart").count() == 4  # by topic, by month, by province, coverage
+    # June 2026 holds exactly the 55 cases written for this test: its column says so on hover.
+    june = page.locator("svg.chart.columns rect title", has_text="2026-06").all_text_contents()
+    assert june == ["2026-06 拖欠工资：55"], june
+    provinces = dict(t.split("：") for t in page.locator("svg.chart.bars").nth(1).locator("title").all_text_contents())
+    assert int(provinces["广东省"]) >= 28 and int(provinces["江苏省"]) >= 27
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff-overview.png"), full_page=True)
