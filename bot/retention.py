@@ -88,6 +88,9 @@ def purge(older_than: timedelta, tracker_url: Optional[str] = None, dry_run: boo
 def scheduled_purge() -> Optional[PurgeReport]:
     """One purge with the configured retention period; logs the counts, never the data."""
     try:
+        from bot.shared_state import purge_expired
+
+        purge_expired()  # expired WeChat MsgIds and choices (no personal data, but they pile up)
         report = purge(timedelta(days=retention_days()))
     except Exception:  # noqa: BLE001 - a failed purge is retried next time; the server stays up
         logger.exception("retention purge failed; it will be tried again")

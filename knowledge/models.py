@@ -256,6 +256,20 @@ class AuditEntry(Base):
     after = sa.Column(sa.JSON)
 
 
+class SharedValue(Base):
+    """A small value every process of the installation sees, until it expires (without Redis).
+
+    The WeChat channel keeps its access token, the MsgIds already answered and each user's
+    numbered choices here, so that any Rasa server can take any message.
+    """
+
+    __tablename__ = "shared_values"
+
+    key = sa.Column(sa.String(200), primary_key=True)
+    value = sa.Column(sa.Text, nullable=False)
+    expires_at = sa.Column(sa.DateTime, nullable=False, index=True)
+
+
 class Meta(Base):
     """Small facts about the database itself (e.g. the checksum of the loaded data files)."""
 

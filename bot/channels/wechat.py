@@ -5,16 +5,17 @@ token/timestamp/nonce), text messages and events in plain and safe (AES) mode,
 refusal of bad signatures and stale timestamps, one answer per ``MsgId`` when
 WeChat retries, a passive reply when the bot answers within WeChat's 5 seconds,
 and otherwise an empty acknowledgement followed by the customer-service
-message API (access token fetched and cached; its base URL is configurable).
+message API (the access token, answered MsgIds and numbered choices shared by
+every process through :mod:`bot.shared_state`; its base URL is configurable).
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -27,6 +28,7 @@ from wechatpy.replies import TextReply
 
 from bot.channels.guard import RATE_LIMITED, DialogueGuard
 from bot.channels.wechat_text import choice, render, split
+from bot.shared_state import SharedValues, shared_values
 from knowledge.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -41,46 +43,57 @@ VOICE_NOTE = ("抱歉，这条语音我听不到内容。麻烦您用文字说�
               "不方便打字的话，可以回复“转人工”，请工作人员给您回电话。")
 
 
-class _Recent(OrderedDict):
-    """A small bounded memory (seen MsgIds, each user's last numbered choices)."""
-
-    def __init__(self, size: int = 5000):
-        super().__init__()
-        self.size = size
-
-    def remember(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
 def signature_of(*parts: str) -> str:
     """WeChat's signature: SHA-1 of the sorted parts joined."""
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
-class AccessToken:
-    """The API access token, fetched with appid/secret and reused until shortly before it expires."""
+# API answers that mean "this access token is no longer valid": fetch it again and retry once.
+TOKEN_INVALID = {40001, 40014, 42001}
+SEEN_SECONDS = 600         # WeChat retries a message within 15 s; remember its MsgId well beyond that
+CHOICES_SECONDS = 86_400   # numbered choices stay answerable for a day
 
-    def __init__(self, api_base: str, appid: str, secret: str):
+
+class AccessToken:
+    """The API access token, shared by every process through :mod:`bot.shared_state`.
+
+    Fetched with WeChat's ``stable_token`` call: it hands every caller the same token while
+    that token is valid, so two Rasa servers no longer invalidate each other's (the older
+    ``/cgi-bin/token`` issues a new one on every call and ends the previous one).
+    """
+
+    def __init__(self, api_base: str, appid: str, secret: str, store: Optional[SharedValues] = None):
         self.api_base, self.appid, self.secret = api_base.rstrip("/"), appid, secret
-        self.token: Optional[str] = None
-        self.expires = 0.0
+        self._store = store
+        self.key = f"wechat:token:{appid}"
         self.lock = asyncio.Lock()
 
-    async def get(self, session: aiohttp.ClientSession) -> str:
+    @property
+    def store(self) -> SharedValues:
+        if self._store is None:
+            self._store = shared_values()
+        return self._store
+
+    async def get(self, session: aiohttp.ClientSession, refused: Optional[str] = None) -> str:
+        """The shared token; ``refused``: the token WeChat just refused (fetch past it)."""
         async with self.lock:
-            if self.token and time.monotonic() < self.expires:
-                return self.token
-            params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
-            async with session.get(f"{self.api_base}/cgi-bin/token", params=params) as resp:
-                data = await resp.json(content_type=None)
-            if "access_token" not in data:
-                raise RuntimeError(f"WeChat token refused: {data.get('errcode')} {data.get('errmsg')}")
-            self.token = data["access_token"]
-            self.expires = time.monotonic() + int(data.get("expires_in", 7200)) - 300
-            return self.token
+            cached = await asyncio.to_thread(self.store.get, self.key)
+            if cached and cached != refused:
+                return cached
+            token, expires_in = await self._fetch(session, force=False)
+            if token == refused:  # WeChat still hands out the refused one: ask for a new one
+                token, expires_in = await self._fetch(session, force=True)
+            await asyncio.to_thread(self.store.put, self.key, token, max(60, expires_in - 300))
+            return token
+
+    async def _fetch(self, session: aiohttp.ClientSession, force: bool) -> Tuple[str, int]:
+        body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+                "force_refresh": force}
+        async with session.post(f"{self.api_base}/cgi-bin/stable_token", json=body) as resp:
+            data = await resp.json(content_type=None)
+        if "access_token" not in data:
+            raise RuntimeError(f"WeChat token refused: {data.get('errcode')} {data.get('errmsg')}")
+        return str(data["access_token"]), int(data.get("expires_in", 7200))
 
 
 class WeChatInput(InputChannel):
@@ -109,8 +122,6 @@ class WeChatInput(InputChannel):
         self.crypto = WeChatCrypto(token, aes_key, appid) if token and aes_key and appid else None
         self.access_token = AccessToken(api_base, appid, secret)
         self.api_base = api_base.rstrip("/")
-        self.seen: _Recent = _Recent()
-        self.choices: _Recent = _Recent()
         self.background: set = set()
         self.guard = DialogueGuard()
 
@@ -186,14 +197,13 @@ class WeChatInput(InputChannel):
         if message.type not in ("text", "voice"):
             return UNSUPPORTED_NOTE
         key = str(message.id or f"{user}:{message.time}")
-        if key in self.seen:
-            # WeChat retries after 5 s: answer the first delivery only.
+        if not await asyncio.to_thread(self._store().add, f"wechat:msg:{self.appid}:{key}", "1", SEEN_SECONDS):
+            # WeChat retries after 5 s, perhaps to another server: answer the first delivery only.
             return None
-        self.seen.remember(key, True)
         if not self.guard.allow(user):
             return RATE_LIMITED
         text = heard or message.content or ""
-        picked = choice(text, self.choices.get(user))
+        picked = choice(text, await self._choices(user))
         return await self._ask(user, picked or text, on_new_message, message)
 
     async def _ask(self, user: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]],
@@ -210,19 +220,28 @@ class WeChatInput(InputChannel):
             self.background.add(follow)
             follow.add_done_callback(self.background.discard)
             return None
-        pieces = self._pieces(collector.messages, user)
+        pieces = await self._pieces(collector.messages, user)
         if len(pieces) > 1:
             later = asyncio.ensure_future(self._send(user, pieces[1:]))
             self.background.add(later)
             later.add_done_callback(self.background.discard)
         return pieces[0] if pieces else None
 
-    def _pieces(self, messages: List[Dict[str, Any]], user: str) -> List[str]:
+    def _store(self) -> SharedValues:
+        return self.access_token.store
+
+    async def _choices(self, user: str) -> Optional[List[Dict[str, str]]]:
+        """The numbered choices last offered to ``user`` (by whichever server answered)."""
+        saved = await asyncio.to_thread(self._store().get, f"wechat:choices:{self.appid}:{user}")
+        return json.loads(saved) if saved else None
+
+    async def _pieces(self, messages: List[Dict[str, Any]], user: str) -> List[str]:
         text, buttons = render(messages)
+        key = f"wechat:choices:{self.appid}:{user}"
         if buttons:
-            self.choices.remember(user, buttons)
+            await asyncio.to_thread(self._store().put, key, json.dumps(buttons, ensure_ascii=False), CHOICES_SECONDS)
         else:
-            self.choices.pop(user, None)
+            await asyncio.to_thread(self._store().delete, key)
         return split(text)
 
     async def _deliver_later(self, task: "asyncio.Future", collector: CollectingOutputChannel, user: str) -> None:
@@ -232,10 +251,14 @@ class WeChatInput(InputChannel):
             logger.exception("wechat: processing failed")
             await self._send(user, ["抱歉，系统有点忙，请稍后再发一次。"])
             return
-        await self._send(user, self._pieces(collector.messages, user))
+        await self._send(user, await self._pieces(collector.messages, user))
 
     async def _send(self, user: str, pieces: List[str]) -> None:
-        """Send text through the customer-service message API, one piece at a time."""
+        """Send text through the customer-service message API, one piece at a time.
+
+        A refused token (another process refreshed it, or it expired early) is fetched again
+        and the piece sent once more; other refusals are logged.
+        """
         if not pieces:
             return
         try:
@@ -243,10 +266,17 @@ class WeChatInput(InputChannel):
                 token = await self.access_token.get(session)
                 for piece in pieces:
                     body = {"touser": user, "msgtype": "text", "text": {"content": piece}}
-                    async with session.post(f"{self.api_base}/cgi-bin/message/custom/send",
-                                            params={"access_token": token}, json=body) as resp:
-                        data = await resp.json(content_type=None)
+                    data = await self._post(session, token, body)
+                    if data.get("errcode", 0) in TOKEN_INVALID:
+                        logger.info("wechat: access token refused (%s); fetching it again", data.get("errcode"))
+                        token = await self.access_token.get(session, refused=token)
+                        data = await self._post(session, token, body)
                     if data.get("errcode", 0) != 0:
-                        logger.warning("wechat: send refused: %s", data)
+                        logger.warning("wechat: send refused: %s %s", data.get("errcode"), data.get("errmsg"))
         except Exception:  # noqa: BLE001 - the API being down must not break the server
             logger.exception("wechat: customer-service API unreachable")
+
+    async def _post(self, session: aiohttp.ClientSession, token: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        async with session.post(f"{self.api_base}/cgi-bin/message/custom/send",
+                                params={"access_token": token}, json=body) as resp:
+            return dict(await resp.json(content_type=None))

@@ -15,25 +15,16 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import signature_of
+from tests.e2e.wechat_api import msg_id as _msg_id
+from tests.e2e.wechat_api import new_openid as _openid
+from tests.e2e.wechat_api import reply_content as _content
+from tests.e2e.wechat_api import signed_query as _query
+from tests.e2e.wechat_api import text_xml as _text_xml
+from tests.e2e.wechat_api import wechat_time
 
 pytestmark = pytest.mark.e2e
 TOKEN = os.environ["WECHAT_TOKEN"]
 APPID = os.environ["WECHAT_APPID"]
-
-
-def wechat_time() -> int:
-    """WeChat stamps requests with the real time, and the channel checks them against it."""
-    return int(time.time())  # noqa: TID251 - a protocol timestamp, not the product's date
-
-
-def _msg_id() -> int:
-    return uuid.uuid4().int % 10**15
-
-
-def _query(**extra):
-    timestamp, nonce = str(extra.pop("timestamp", wechat_time())), uuid.uuid4().hex[:10]
-    query = {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(TOKEN, timestamp, nonce), **extra}
-    return query
 
 
 def _url(servers, query):
@@ -46,20 +37,6 @@ def _post(servers, xml: str, query=None) -> str:
     with urllib.request.urlopen(request, timeout=30) as resp:
         return resp.read().decode("utf-8")
 
-
-def _text_xml(openid: str, content: str, msg_id: int) -> str:
-    return (f"<xml><ToUserName><![CDATA[gh_gongyou]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{wechat_time()}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
-
-
-def _content(reply_xml: str) -> str:
-    root = ET.fromstring(reply_xml)
-    return root.findtext("Content") or ""
-
-
-def _openid():
-    return "o" + uuid.uuid4().hex[:27]
 
 
 def test_url_verification_echoes_only_for_a_correct_signature(servers):
@@ -168,3 +145,35 @@ def test_a_bad_signature_on_post_is_refused(servers):
     with pytest.raises(urllib.error.HTTPError) as error:
         _post(servers, _text_xml(_openid(), "你好", 99), query)
     assert error.value.code == 403
+
+
+def _wait_for(wechat_api, openid: str, seconds: float = 20) -> list:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not wechat_api.messages_to(openid):
+        time.sleep(0.2)
+    return wechat_api.messages_to(openid)
+
+
+def test_an_expired_access_token_is_fetched_again_and_the_answer_still_arrives(servers, wechat_api):
+    question = "我在深圳干了三年半，月薪一万二，上个月被公司辞退了，能赔多少"
+    first = _openid()
+    _post(servers, _text_xml(first, question, _msg_id()))
+    assert _wait_for(wechat_api, first)
+    issued, refused = wechat_api.tokens_issued, wechat_api.refused
+    wechat_api.expire()  # two hours later, as far as WeChat is concerned
+    second = _openid()
+    _post(servers, _text_xml(second, question, _msg_id()))
+    assert _wait_for(wechat_api, second), "the rest of the answer was lost when the token expired"
+    # Refused once with 42001, fetched again once, delivered: nothing lost.
+    assert wechat_api.refused == refused + 1 and wechat_api.tokens_issued == issued + 1
+
+
+def test_the_channel_asks_for_the_stable_token_not_a_new_one_each_time(servers, wechat_api):
+    calls = wechat_api.stable_calls
+    issued = wechat_api.tokens_issued
+    for _ in range(3):
+        openid = _openid()
+        _post(servers, _text_xml(openid, "我在深圳干了三年半，月薪一万二，上个月被公司辞退了，能赔多少", _msg_id()))
+        assert _wait_for(wechat_api, openid)
+    # The shared token is reused: no new token, and at most one call to stable_token.
+    assert wechat_api.tokens_issued == issued and wechat_api.stable_calls - calls <= 1

@@ -362,6 +362,73 @@ def test_messages_of_one_conversation_arriving_at_both_servers_at_once_are_all_k
                                                          round(time.perf_counter() - started, 1)}
 
 
+@pytest.fixture(scope="module")
+def wechat_api():
+    """The stand-in for WeChat's API that the cluster's Rasa servers are configured with."""
+    from knowledge.settings import settings
+    from tests.e2e.wechat_api import FakeWeChatApi
+
+    cfg = settings()
+    api = FakeWeChatApi(int(cfg.wechat_api_base.rsplit(":", 1)[1]), cfg.wechat_appid, cfg.wechat_secret)
+    api.start()
+    yield api
+    api.stop()
+
+
+def test_two_rasa_servers_share_one_wechat_token_and_take_any_wechat_message(cluster, wechat_api):
+    """Each WeChat user's messages alternate between the servers; late replies go out on one token."""
+    import urllib.parse
+    import urllib.request
+
+    from tests.e2e.wechat_api import msg_id, new_openid, reply_content, signed_query, text_xml
+
+    def post(server: int, xml: str) -> str:
+        url = f"{cluster.rasa_urls[server]}/webhooks/wechat/webhook?{urllib.parse.urlencode(signed_query())}"
+        request = urllib.request.Request(url, data=xml.encode("utf-8"), headers={"Content-Type": "text/xml"})
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return resp.read().decode("utf-8")
+
+    def delivered(openid: str, seconds: float = 30) -> List[str]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not wechat_api.messages_to(openid):
+            time.sleep(0.2)
+        return wechat_api.messages_to(openid)
+
+    # A long answer: the first part is the passive reply, the rest goes through the customer-service
+    # API. Three users on each server: both servers use the same token, fetched once.
+    question = "我在深圳干了三年半，月薪一万二，上个月被公司辞退了，能赔多少"
+    users = [new_openid() for _ in range(6)]
+    threads = [threading.Thread(target=post, args=(i % 2, text_xml(u, question, msg_id()))) for i, u in enumerate(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(delivered(u) for u in users), "a late reply was lost"
+    assert (wechat_api.tokens_issued, wechat_api.refused) == (1, 0)
+
+    # WeChat retries a message after 5 s, possibly to the other server: it is answered once.
+    openid, retried = new_openid(), msg_id()
+    assert reply_content(post(0, text_xml(openid, "加班费怎么算", retried)))
+    assert reply_content(post(1, text_xml(openid, "加班费怎么算", retried))) == ""
+
+    # Numbered choices offered by one server are understood by the other.
+    offered = reply_content(post(1, text_xml(openid, "我要转人工", msg_id())))
+    assert "回复数字选择" in offered
+    follow = reply_content(post(0, text_xml(openid, "2", msg_id())))
+    assert follow and "号码" not in follow  # choice 2 declines the call-back
+
+    # The token expires: whichever server meets the refusal fetches it again, once, for both.
+    wechat_api.expire()
+    later = [new_openid() for _ in range(2)]
+    for i, u in enumerate(later):
+        post(i, text_xml(u, question, msg_id()))
+    assert all(delivered(u) for u in later), "a late reply was lost after the token expired"
+    assert wechat_api.tokens_issued == 2
+    REPORT["WeChat across two servers"] = {"tokens issued": wechat_api.tokens_issued,
+                                           "sends refused": wechat_api.refused,
+                                           "stable_token calls": wechat_api.stable_calls}
+
+
 def test_a_restarted_rasa_server_carries_on_conversations_from_postgresql(cluster):
     # Turn 3 goes to the restarted server; its reply needs turns 0-2, two of them told to the other server.
     flows = [FLOWS[0], FLOWS[1]]
