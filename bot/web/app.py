@@ -106,7 +106,8 @@ def create_app() -> web.Application:
     app.router.add_route("OPTIONS", "/api/chat", preflight)
     app.router.add_get("/api/hotlines", hotlines)
     app.router.add_static("/static/", STATIC_DIR, show_index=False)
-    from bot.web.staff import add_routes
+    from bot.web import documents, staff
 
-    add_routes(app)  # the hotline staff console at /staff
+    staff.add_routes(app)  # the hotline staff console at /staff
+    documents.add_routes(app)  # documents from a conversation at /documents
     return app
