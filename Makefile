@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint test-scale eval bench soak setup dev-setup train kb lock clean
+.PHONY: run test lint test-scale eval bench soak setup dev-setup train kb fonts lock clean
 
 ## run: set up (venv, dependencies, knowledge base, model) and serve the assistant
 run: setup
@@ -39,7 +39,7 @@ bench: setup
 eval: setup
 	$(PY) -m bot.evaluation
 
-setup: .venv/.installed kb train
+setup: .venv/.installed kb train fonts
 dev-setup: .venv/.dev-installed
 
 .venv/.installed: requirements.lock pyproject.toml scripts/find-python.sh
@@ -63,6 +63,10 @@ kb: .venv/.installed
 
 train: .venv/.installed
 	$(PY) -m bot.cli train
+
+## fonts: a Chinese font for PDF documents (Debian's fonts-noto-cjk, installed when missing)
+fonts: .venv/.installed
+	@$(PY) -m bot.debian
 
 ## lock: re-pin requirements.lock and requirements-dev.lock with hashes (needs the package registry);
 ## versions already pinned are kept unless requirements.in asks for others

@@ -23,6 +23,7 @@ from actions.answers import compose, fingerprint
 from actions.facts import ALL_FACTS, SKIP, extract, is_other_topic
 from actions.replies import hotline_text
 from knowledge import clock, topics
+from knowledge.documents import available_kinds
 from knowledge.privacy import normalise_phone
 from knowledge.taxonomy import TOPICS
 
@@ -33,6 +34,7 @@ SHORT_ANSWER_CHARS = 12
 NOT_ANSWERS = ("emergency", "out_of_scope", "bot_challenge", "greet", "goodbye", "thank", "request_human")
 HANDOFF_SLOTS = ("callback_consent", "callback_phone")
 ANYTHING_ELSE = [{"title": "转人工", "payload": "/request_human"}, {"title": "问别的问题", "payload": "/greet"}]
+DOCUMENTS = {"title": "生成文书", "payload": "/request_documents"}
 
 
 def current_facts(tracker: Tracker) -> Dict[str, Any]:
@@ -179,13 +181,16 @@ def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, ask: Optional[s
         dispatcher.utter_message(text=f"您还提到了“{TOPICS[also]}”的问题，点下面我接着说。",
                                  buttons=[{"title": f"说说{TOPICS[also]}", "payload": f"/{also}"}])
         events.append(SlotSet("also_topic", None))
+    # With an amount worked out, the paper that claims it is one tap away.
+    calculated = any("calculation" in (m.get("custom") or {}) for m in answer.messages)
+    then = ([DOCUMENTS] if calculated and available_kinds(topic) else []) + ANYTHING_ELSE
     if ask:
         f = topics.fact(ask)
         dispatcher.utter_message(text=("另外，" if new else "") + f.question, buttons=f.buttons())
     elif new:
-        dispatcher.utter_message(response="utter_anything_else", buttons=ANYTHING_ELSE)
+        dispatcher.utter_message(response="utter_anything_else", buttons=then)
     else:
-        dispatcher.utter_message(text="好的。按您说的情况，上面的回答不变。", buttons=ANYTHING_ELSE)
+        dispatcher.utter_message(text="好的。按您说的情况，上面的回答不变。", buttons=then)
     return events + [SlotSet("shown", shown), SlotSet("answered_topic", topic), SlotSet("answered", True),
                      SlotSet("deadlines", answer.deadlines or None)]
 

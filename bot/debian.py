@@ -35,3 +35,33 @@ def ensure_command(command: str, package: str) -> str:
     if not found:
         raise RuntimeError(f"{command} is missing and apt could not install {package}")
     return found
+
+
+def ensure_cjk_font() -> bool:
+    """Install Debian's fonts-noto-cjk when no Chinese font is found (for PDF documents).
+
+    Returns whether a font is there afterwards; without root (or without apt) it only warns:
+    documents are then offered as Word files alone.
+    """
+    import os
+    import sys
+
+    from knowledge.documents.pdf_file import cjk_font
+
+    if cjk_font() is not None:
+        return True
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("Installing a Chinese font for PDF documents (Debian fonts-noto-cjk) …", flush=True)
+        try:
+            apt_install("fonts-noto-cjk")
+        except subprocess.CalledProcessError:
+            pass
+    if cjk_font() is None:
+        print("warning: no Chinese font; documents will be Word files only "
+              "(install fonts-noto-cjk or set GONGYOU_CJK_FONT)", file=sys.stderr)
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    ensure_cjk_font()

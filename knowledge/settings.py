@@ -86,6 +86,7 @@ class Settings:
     actions_host: str = "127.0.0.1"     # GONGYOU_ACTIONS_HOST: the action server, this machine only
     action_server_url: str = ""         # ACTION_SERVER_URL, default the local action server
     rasa_url: str = ""                  # RASA_URL: where the web server sends chat messages
+    public_url: str = ""                # GONGYOU_PUBLIC_URL: the web server as workers reach it (document links)
     rasa_auth_token_env: str = field(default="", repr=False)   # RASA_AUTH_TOKEN
     action_secret_env: str = field(default="", repr=False)     # GONGYOU_ACTION_SECRET
     action_timeout: float = 4.0         # GONGYOU_ACTION_TIMEOUT: seconds before the hotlines answer instead
@@ -133,6 +134,7 @@ class Settings:
             # resolve a host name in a thread each time.
             action_server_url=env.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{actions_port}/webhook",
             rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            public_url=(env.get("GONGYOU_PUBLIC_URL") or f"http://localhost:{_int(env, 'WEB_PORT', 8080, 1)}").rstrip("/"),
             rasa_auth_token_env=env.get("RASA_AUTH_TOKEN") or "",
             action_secret_env=env.get("GONGYOU_ACTION_SECRET") or "",
             action_timeout=_float(env, "GONGYOU_ACTION_TIMEOUT", 4.0),
@@ -230,6 +232,7 @@ class Settings:
             "ACTIONS_PORT": str(self.actions_port), "WEB_PORT": str(self.web_port), "GONGYOU_HOST": self.host,
             "GONGYOU_ACTIONS_HOST": self.actions_host, "ACTION_SERVER_URL": self.action_server_url,
             "RASA_URL": self.rasa_url, "GONGYOU_ACTION_TIMEOUT": str(self.action_timeout),
+            "GONGYOU_PUBLIC_URL": self.public_url,
             "REDIS_HOST": self.redis_host, "REDIS_PORT": str(self.redis_port), "REDIS_DB": str(self.redis_db),
             "REDIS_PASSWORD": self.redis_password, "GONGYOU_RASA_WORKERS": str(self.rasa_workers_env or ""),
             "GONGYOU_ACTIONS_WORKERS": str(self.actions_workers), "GONGYOU_RETENTION_DAYS": str(self.retention_days),

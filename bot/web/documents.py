@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Dict, List
 from urllib.parse import quote
 
 from aiohttp import web
@@ -18,24 +17,18 @@ CONTENT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordproc
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
 
 
-def document_links(base: str, token: str, case: CaseFacts, staff: bool = False) -> List[Dict[str, Any]]:
-    """[{kind, title, docx, pdf}] for the documents that apply to ``case``."""
-    kinds = spec()["kinds"]
-    return [{"kind": k, "title": kinds[k]["title"], "docx": f"{base}/documents/{token}/{k}.docx",
-             "pdf": f"{base}/documents/{token}/{k}.pdf"} for k in available_kinds(case.topic, staff=staff)]
-
-
 def _open(request: web.Request) -> CaseFacts:
     try:
         return unseal(request.match_info["token"])
     except LinkError as error:
         from bot.web.staff import render
 
-        status, message = (410, "这个链接已经过期（24小时）。请回到对话里再点一次“生成文书”。") if error.expired \
-            else (404, "没有找到这个文书链接，请检查是否复制完整。")
-        raise web.HTTPException(body=render(request, "documents/error.html", http_status=status,
-                                            message=message).body, content_type="text/html",
-                                headers=PRIVATE) from None
+        gone = error.expired
+        message = ("这个链接已经过期（24小时）。请回到对话里再点一次“生成文书”。" if gone
+                   else "没有找到这个文书链接，请检查是否复制完整。")
+        page = render(request, "documents/error.html", http_status=410 if gone else 404, message=message)
+        raise (web.HTTPGone if gone else web.HTTPNotFound)(text=page.text, content_type="text/html",
+                                                           headers=PRIVATE) from None
 
 
 async def documents_page(request: web.Request) -> web.Response:
@@ -44,7 +37,10 @@ async def documents_page(request: web.Request) -> web.Response:
     from knowledge.hotlines import national_hotlines
 
     case = _open(request)
-    links = document_links("", request.match_info["token"], case)
+    kinds = spec()["kinds"]
+    token = request.match_info["token"]
+    links = [{"title": kinds[k]["title"], "docx": f"/documents/{token}/{k}.docx", "pdf": f"/documents/{token}/{k}.pdf"}
+             for k in available_kinds(case.topic)]
     hotlines = "、".join(f"{h.name} {h.phone}" for h in national_hotlines())
     response = render(request, "documents/page.html", links=links, hotlines=hotlines)
     response.headers.update(PRIVATE)

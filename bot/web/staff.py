@@ -262,8 +262,61 @@ async def case_page(request: web.Request) -> web.Response:
         view = _case_view(case)
         # Who opened which case, and when (personal information law: access to case data is logged).
         record_access(db, request["staff"]["name"], "print" if printing else "view", case.reference)
+    from knowledge.documents import available_kinds
+    from knowledge.documents.content import spec
+
+    kinds = [(k, spec()["kinds"][k]["title"]) for k in available_kinds(case.topic, staff=True)]
     return render(request, "staff/case_print.html" if printing else "staff/case.html", case=view,
-                  message=MESSAGES.get(request.query.get("msg", "")))
+                  message=MESSAGES.get(request.query.get("msg", "")), document_kinds=kinds,
+                  party_fields=PARTY_FIELDS)
+
+
+PARTY_FIELDS = (("name", "职工姓名"), ("gender", "性别"), ("birth", "出生日期"), ("id_number", "身份证号码"),
+                ("phone", "联系电话"), ("address", "住所"), ("job", "职业"), ("employer", "单位全称"),
+                ("employer_address", "单位住所"), ("employer_rep", "法定代表人（主要负责人）"),
+                ("employer_rep_title", "职务"))
+
+
+async def case_documents(request: web.Request) -> web.Response:
+    """A document of the case, with what staff typed into the form; nothing typed is stored."""
+    from knowledge import clock
+    from knowledge.case_queue import record_access
+    from knowledge.documents import CaseFacts, Parties, available_kinds, compose
+    from knowledge.documents.content import spec
+    from knowledge.documents.docx_file import to_docx
+    from knowledge.documents.pdf_file import FontMissing, to_pdf
+
+    form = request["form"]
+    kind, fmt = str(form.get("kind", "")), "pdf" if form.get("format") == "pdf" else "docx"
+    with _db() as db:
+        case = _case(db, request.match_info["reference"])
+        if case is None:
+            raise web.HTTPNotFound(text="没有这个案件")
+        if kind not in available_kinds(case.topic, staff=True):
+            raise web.HTTPBadRequest(text="这个案件没有这种文书")
+        workers = str(form.get("workers") or "1")
+        parties = Parties(**{k: str(form.get(k) or "").strip()[:80] for k, _ in PARTY_FIELDS},
+                          workers=int(workers) if workers.isdigit() and 0 < int(workers) < 10_000 else 1)
+        facts = CaseFacts(case.topic, case.place_adcode, dict(case.facts or {}), clock.today(), parties, case.reference)
+        record_access(db, request["staff"]["name"], "document", case.reference, {"kind": kind, "format": fmt})
+
+    def build() -> bytes:
+        with _db() as session:
+            doc = compose(session, kind, facts)
+        return to_pdf(doc) if fmt == "pdf" else to_docx(doc)
+
+    try:
+        body = await asyncio.get_running_loop().run_in_executor(None, build)
+    except FontMissing:
+        raise web.HTTPServiceUnavailable(text="这台服务器没有中文字体，暂时不能生成PDF；请选Word版。") from None
+    from urllib.parse import quote
+
+    name = f"{facts.reference}-{spec()['kinds'][kind]['file']}.{fmt}"
+    content_type = "application/pdf" if fmt == "pdf" else \
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return web.Response(body=body, content_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"document.{fmt}\"; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store"})
 
 
 async def case_status(request: web.Request) -> web.Response:
@@ -432,6 +485,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/staff/cases/{reference}/print", case_page)
     r.add_post("/staff/cases/{reference}/status", case_status)
     r.add_post("/staff/cases/{reference}/note", case_note)
+    r.add_post("/staff/cases/{reference}/documents", case_documents)
     r.add_get("/staff/overview", overview)
     r.add_get("/staff/admin", admin_get)
     r.add_post("/staff/admin/stations", admin_import)

@@ -15,12 +15,12 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import date
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from knowledge import clock
-from knowledge.documents.content import CaseFacts, Parties
+from knowledge.documents.content import CaseFacts, Parties, available_kinds, spec
 from knowledge.settings import settings
 
 LINK_SECONDS = 24 * 3600
@@ -64,3 +64,13 @@ def unseal(token: str) -> CaseFacts:
     data = json.loads(zlib.decompress(raw).decode("utf-8"))
     return CaseFacts(data.get("t"), data.get("a"), data.get("f") or {}, date.fromisoformat(data["o"]),
                      Parties(**(data.get("p") or {})), data.get("r") or "")
+
+
+def links_for(case: CaseFacts, base: str, staff: bool = False) -> Dict[str, Any]:
+    """The page and the files of ``case``'s documents: {"page", "documents": [{kind, title, docx, pdf}]}."""
+    token = seal(case)
+    kinds = spec()["kinds"]
+    documents: List[Dict[str, str]] = [
+        {"kind": k, "title": kinds[k]["title"], "docx": f"{base}/documents/{token}/{k}.docx",
+         "pdf": f"{base}/documents/{token}/{k}.pdf"} for k in available_kinds(case.topic, staff=staff)]
+    return {"page": f"{base}/documents/{token}", "documents": documents}

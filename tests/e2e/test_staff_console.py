@@ -266,3 +266,24 @@ def test_overview_charts_read_at_a_glance(browser, servers, accounts, many_cases
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "staff-overview.png"), full_page=True)
+
+
+def test_staff_generate_a_union_opinion_from_a_case_with_their_edits(browser, servers, accounts, many_cases):
+    from docx import Document as WordDocument
+
+    page = _login(browser, servers, accounts["staff"])
+    reference = f"{many_cases}010"
+    page.goto(servers.web + f"/staff/cases/{reference}")
+    page.select_option("#kind", "union_opinion")
+    page.fill("#doc-employer", "深圳某某电子有限公司")
+    page.fill("#workers", "12")
+    with page.expect_download() as download:
+        page.click("#documents button[type=submit]")
+    assert download.value.suggested_filename == f"{reference}-意见书.docx"
+    word = WordDocument(io.BytesIO(download.value.path().read_bytes()))
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "工会劳动法律监督意见书" in text and "深圳某某电子有限公司" in text and "12名职工" in text
+    assert "第二十二条、第二十三条" in text and f"案件编号：{reference}" in text
+    admin = _login(browser, servers, accounts["admin"])
+    admin.goto(servers.web + "/staff/admin/accounts")
+    assert f"{accounts['staff']}\t生成文书\t{reference}（union_opinion）" in admin.locator("#case-access").inner_text()

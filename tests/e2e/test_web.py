@@ -123,3 +123,29 @@ def test_clearing_the_conversation_forgets_it_on_this_device(page):
     page.reload()
     page.wait_for_selector(".gy-panel:not([hidden])")
     assert page.locator(".gy-msg").count() == 0
+
+
+def test_a_worker_asks_for_documents_in_the_widget_and_downloads_them(page):
+    import io
+
+    from docx import Document as WordDocument
+
+    for text in ("老板拖欠我三个月工资怎么办", "江苏淮安", "月薪八千", "已经不干了", "2026年10月15日"):
+        _ask(page, text)
+    before = page.locator(".gy-bot").count()
+    page.locator(".gy-buttons button", has_text="生成文书").click()
+    page.wait_for_function(f"document.querySelectorAll('.gy-bot').length > {before}", timeout=30000)
+    card = page.locator(".gy-documents").last
+    assert "劳动人事争议仲裁申请书" in card.inner_text() and "证据清单与时间表" in card.inner_text()
+    with page.expect_download() as download:
+        card.locator("a", has_text="Word").first.click()
+    assert download.value.suggested_filename == "仲裁申请书.docx"
+    word = WordDocument(io.BytesIO(download.value.path().read_bytes()))
+    assert "请求裁决被申请人支付拖欠的劳动报酬24,000元。" in "\n".join(p.text for p in word.paragraphs)
+    pdf = card.locator("a", has_text="PDF").first.get_attribute("href")
+    response = page.request.get(pdf)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-documents.png"))

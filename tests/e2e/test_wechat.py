@@ -177,3 +177,20 @@ def test_the_channel_asks_for_the_stable_token_not_a_new_one_each_time(servers, 
         assert _wait_for(wechat_api, openid)
     # The shared token is reused: no new token, and at most one call to stable_token.
     assert wechat_api.tokens_issued == issued and wechat_api.stable_calls - calls <= 1
+
+
+def test_documents_reach_a_wechat_user_as_a_link_that_opens(servers, wechat_api):
+    import re
+
+    openid = _openid()
+    for text in ("老板拖欠我三个月工资怎么办", "江苏淮安", "月薪八千", "已经不干了", "2026年10月15日"):
+        last = _content(_post(servers, _text_xml(openid, text, _msg_id())))
+    choices = dict(re.findall(r"(\d)\. (\S+)", last))
+    digit = next(k for k, v in choices.items() if v == "生成文书")
+    reply = _content(_post(servers, _text_xml(openid, digit, _msg_id())))
+    whole = reply + "".join(_wait_for(wechat_api, openid) if "/documents/" not in reply else [])
+    link = re.search(r"https?://\S+/documents/[A-Za-z0-9_=-]+", whole)
+    assert link, whole
+    with urllib.request.urlopen(link.group(0), timeout=30) as page:
+        html = page.read().decode("utf-8")
+    assert "劳动人事争议仲裁申请书" in html and "24小时内有效" in html

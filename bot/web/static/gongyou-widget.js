@@ -113,10 +113,43 @@
     return card;
   }
 
+  function link(text, href, download) {
+    var a = el("a", null, text);
+    a.href = /^(https?:\/\/|\/)/.test(String(href)) ? href : "#";
+    a.target = "_blank";
+    a.rel = "noopener";
+    if (download) { a.setAttribute("download", ""); }
+    return a;
+  }
+
+  // The documents the bot filled in: PDF to print, Word to edit (links valid for 24 hours).
+  function renderDocuments(documents) {
+    var card = el("div", "gy-card gy-documents");
+    card.appendChild(el("h3", null, "文书下载"));
+    documents.forEach(function (d) {
+      var p = el("p", null, (d.title || "") + "：");
+      p.appendChild(link("PDF", d.pdf, false));
+      p.appendChild(document.createTextNode(" · "));
+      p.appendChild(link("Word", d.docx, true));
+      card.appendChild(p);
+    });
+    return card;
+  }
+
   function renderBot(message, live) {
-    if (message.text) { log.appendChild(el("div", "gy-msg gy-bot", message.text)); }
     var custom = message.custom || {};
+    if (message.text) { log.appendChild(el("div", "gy-msg gy-bot", message.text)); }
+    if (custom.documents_page) {
+      // The long document link in the words is for text channels; here the card has the links.
+      var said = log.querySelectorAll(".gy-bot");
+      for (var i = said.length - 1; i >= 0 && i >= said.length - 2; i--) {
+        if (said[i].textContent.indexOf(custom.documents_page) >= 0) {
+          said[i].textContent = said[i].textContent.split(custom.documents_page).join("（见下面的链接）");
+        }
+      }
+    }
     (custom.routes || []).forEach(function (route) { log.appendChild(renderCard(route)); });
+    if (custom.documents && custom.documents.length) { log.appendChild(renderDocuments(custom.documents)); }
     if (custom.citations && custom.citations.length) {
       var cite = el("div", "gy-cite", "依据：" + custom.citations.map(function (c) { return typeof c === "string" ? c : (c.text || c.title || ""); }).join("；"));
       log.appendChild(cite);
