@@ -527,6 +527,39 @@ def lookup_speed(database_url: str) -> Dict[str, Any]:
     return {"n": len(timings), "p50_ms": _ms(_percentile(timings, 0.5)), "p95_ms": _ms(_percentile(timings, 0.95))}
 
 
+def document_speed(database_url: str) -> Dict[str, Any]:
+    """Each document of a wage-arrears case built three times: text, Word and PDF (median ms)."""
+    from datetime import date
+
+    from knowledge.db import session_scope
+    from knowledge.documents import CaseFacts, Parties, available_kinds, compose
+    from knowledge.documents.docx_file import to_docx
+    from knowledge.documents.pdf_file import FontMissing, to_pdf
+
+    case = CaseFacts("wage_arrears", "320803", {"monthly_wage": 8000.0, "arrears_months": 3.0,
+                                                "still_employed": False, "left_date": "2026-10-15"},
+                     date(2026, 11, 28), Parties(name="张三", employer="某某制造有限公司"))
+    out: Dict[str, Any] = {}
+    with session_scope(database_url) as session:
+        for kind in available_kinds("wage_arrears", staff=True):
+            timings: Dict[str, List[float]] = {"compose": [], "docx": [], "pdf": []}
+            for _ in range(3):
+                started = time.perf_counter()
+                doc = compose(session, kind, case)
+                composed = time.perf_counter()
+                to_docx(doc)
+                written = time.perf_counter()
+                timings["compose"].append(composed - started)
+                timings["docx"].append(written - composed)
+                try:
+                    to_pdf(doc)
+                    timings["pdf"].append(time.perf_counter() - written)
+                except FontMissing:  # reported as missing: no Chinese font on this machine
+                    pass
+            out[kind] = {part: _ms(_percentile(values, 0.5)) for part, values in timings.items() if values}
+    return out
+
+
 # -- report --------------------------------------------------------------------------
 
 def _ratio(ours: Optional[float], theirs: Optional[float]) -> Optional[float]:
@@ -683,6 +716,11 @@ def render_markdown(results: Dict[str, Any]) -> str:
         lk = results["lookups"]
         lines += ["", f"Staff look-ups (`gongyou lookup`, in process): p50 {_fmt(lk['p50_ms'], 1)} ms, "
                       f"p95 {_fmt(lk['p95_ms'], 1)} ms over {lk['n']} queries."]
+    if results.get("documents"):
+        lines += ["", "Documents (median of 3, in process; the PDF's time is mostly embedding the Chinese font):", "",
+                  "| Document | compose ms | Word ms | PDF ms |", "|---|---|---|---|"]
+        for kind, t in results["documents"].items():
+            lines.append(f"| {kind} | {_fmt(t.get('compose'))} | {_fmt(t.get('docx'))} | {_fmt(t.get('pdf'))} |")
     if results.get("notes"):
         lines += ["", "Notes:", *[f"- {n}" for n in results["notes"]]]
     return "\n".join(lines) + "\n"
@@ -753,6 +791,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             finally:
                 _stop([redis])
     results["lookups"] = lookup_speed(cfg.database_url)
+    results["documents"] = document_speed(cfg.database_url)
     results["comparison"] = comparisons(results)
     results["meta"]["bench_seconds"] = round(time.perf_counter() - bench_started)
     results["notes"].append(
