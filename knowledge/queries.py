@@ -227,9 +227,19 @@ def provisions(session: Session, topic: str, adcode: Optional[str] = None, on: O
     def mentions(p: models.Provision) -> bool:
         return any(w in p.summary or w in p.regulation.title for w in mentioning)
 
-    rows.sort(key=lambda p: (not mentions(p), order[p.regulation.jurisdiction], p.id))
+    rows = [p for p in rows if in_force(p, day)]
+    # The place's own rules first; within a place the newest document first.
+    rows.sort(key=lambda p: (not mentions(p), order[p.regulation.jurisdiction], -p.regulation.effective.toordinal(),
+                             p.id))
     labels = _labels()
     return [_provision_answer(row, labels, day) for row in rows[:limit]]
+
+
+def in_force(provision: models.Provision, day: date) -> bool:
+    """False for a provision whose figures have all ended before ``day``: a later document replaced it
+    (Shanghai's 2023 minimum-wage notice once 2025's applies). Provisions without figures stay."""
+    figures = [f for f in provision.figures if f.area_of is None]
+    return not figures or any(f.valid_to is None or f.valid_to >= day for f in figures)
 
 
 def _provision_answer(row: models.Provision, labels: Dict[str, Dict[str, str]], day: date) -> ProvisionAnswer:
@@ -251,7 +261,8 @@ def provisions_naming(session: Session, phrases: Sequence[str], adcode: Optional
         .where(named, R.jurisdiction.in_(chain), R.effective <= day)
     ).scalars().unique().all()
     order = {code: i for i, code in enumerate(chain)}
-    rows.sort(key=lambda p: (order[p.regulation.jurisdiction], p.id))
+    rows = [p for p in rows if in_force(p, day)]
+    rows.sort(key=lambda p: (order[p.regulation.jurisdiction], -p.regulation.effective.toordinal(), p.id))
     labels = _labels()
     return [_provision_answer(row, labels, day) for row in rows[:limit]]
 

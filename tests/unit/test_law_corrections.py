@@ -101,3 +101,24 @@ def test_beijing_cap_uses_the_previous_years_legal_entity_average_and_says_when_
     in_2026 = _calc(db, "compensation", date(2026, 6, 1), place="北京", months=60, wage=60000)
     assert not in_2026.details["capped"]
     assert any("没有您所在地的上年度职工月平均工资" in w for w in in_2026.warnings)
+
+
+def test_a_replaced_notice_is_not_shown_as_if_it_still_applied(db):
+    """Shanghai's 2023 minimum wage (2690) ended on 2025-06-30: after that only 2025's notice is shown."""
+    from knowledge import queries
+
+    now = {p.id for p in queries.provisions(db, "minimum_wage", "310000", date(2026, 11, 28))}
+    assert "shanghai-min-wage-2023-standard" not in now
+    assert any(p.startswith("shanghai-min-wage-2025") for p in now)
+    then = {p.id for p in queries.provisions(db, "minimum_wage", "310000", date(2024, 1, 1))}
+    assert "shanghai-min-wage-2023-standard" in then
+    assert not any(p.startswith("shanghai-min-wage-2025") for p in then)
+
+
+def test_a_minimum_wage_question_gets_the_monthly_standard_first(db):
+    from knowledge.search import search
+
+    figures = [i.data["key"] for i in search(db, "上海最低工资是多少", on=date(2026, 11, 28)).items if i.type == "figure"]
+    assert figures[0].startswith("min_wage.monthly"), figures
+    hourly = [i.data["key"] for i in search(db, "上海小时最低工资", on=date(2026, 11, 28)).items if i.type == "figure"]
+    assert hourly[0].startswith("min_wage.hourly"), hourly
