@@ -228,9 +228,7 @@ def provisions(session: Session, topic: str, adcode: Optional[str] = None, on: O
         return any(w in p.summary or w in p.regulation.title for w in mentioning)
 
     rows = [p for p in rows if in_force(p, day)]
-    # The place's own rules first; within a place the newest document first.
-    rows.sort(key=lambda p: (not mentions(p), order[p.regulation.jurisdiction], -p.regulation.effective.toordinal(),
-                             p.id))
+    rows.sort(key=lambda p: (not mentions(p), order[p.regulation.jurisdiction], p.id))
     labels = _labels()
     return [_provision_answer(row, labels, day) for row in rows[:limit]]
 
@@ -262,7 +260,7 @@ def provisions_naming(session: Session, phrases: Sequence[str], adcode: Optional
     ).scalars().unique().all()
     order = {code: i for i, code in enumerate(chain)}
     rows = [p for p in rows if in_force(p, day)]
-    rows.sort(key=lambda p: (order[p.regulation.jurisdiction], -p.regulation.effective.toordinal(), p.id))
+    rows.sort(key=lambda p: (order[p.regulation.jurisdiction], p.id))
     labels = _labels()
     return [_provision_answer(row, labels, day) for row in rows[:limit]]
 
