@@ -17,6 +17,8 @@ docker-compose, the cluster test, the benchmark).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import hmac
 import logging
 from typing import Any, List, Optional
@@ -73,7 +75,16 @@ def build_app(cfg: Settings) -> Sanic:
 
         @app.after_server_start
         async def start_purging(app: Sanic, _: Any) -> None:
-            app.add_task(purge_periodically(timedelta(hours=cfg.purge_every_hours)))
+            app.ctx.purging = asyncio.ensure_future(purge_periodically(timedelta(hours=cfg.purge_every_hours)))
+
+        @app.before_server_stop
+        async def stop_purging(app: Sanic, _: Any) -> None:
+            # Cancelled, not abandoned: otherwise asyncio logs "Task was destroyed but it is pending".
+            task = getattr(app.ctx, "purging", None)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
     return app
 
 
