@@ -7,7 +7,7 @@ assistant masks it anyway, and the worker writes it by hand.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -67,24 +67,21 @@ class ValidateDocumentForm(FormValidationAction):
         return "validate_document_form"
 
     @staticmethod
-    def _name(value: Any) -> Any:
+    def _name(value: Any, prefixes: Tuple[str, ...]) -> Any:
+        """The name typed, without "我叫" / "单位是" in front; SKIP for "跳过", "不想说" or nothing."""
         text = " ".join(str(value or "").split())
         if not text or topics.is_skip(text) or any(w in text for w in ("不想", "不说", "不用", "算了")):
             return SKIP
-        return text[:MAX_NAME_CHARS]
+        for prefix in prefixes:
+            if text.startswith(prefix):
+                text = text[len(prefix):].strip("：: ，,")
+                break
+        return text[:MAX_NAME_CHARS] or SKIP
 
     def validate_doc_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
-        name = self._name(value)
-        for prefix in ("我叫", "我是", "姓名", "名字是", "名字叫"):
-            if isinstance(name, str) and name.startswith(prefix):
-                name = name[len(prefix):].strip("：: ，,") or SKIP
-        return {"doc_name": name}
+        return {"doc_name": self._name(value, ("我叫", "我是", "姓名", "名字是", "名字叫"))}
 
     def validate_doc_employer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
-        name = self._name(value)
-        for prefix in ("单位是", "公司是", "单位叫", "公司叫", "是"):
-            if isinstance(name, str) and name.startswith(prefix):
-                name = name[len(prefix):].strip("：: ，,") or SKIP
-        return {"doc_employer": name}
+        return {"doc_employer": self._name(value, ("单位是", "公司是", "单位叫", "公司叫", "是"))}

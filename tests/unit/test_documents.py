@@ -135,3 +135,15 @@ def test_a_link_carries_the_case_for_24_hours_and_no_longer():
     with pytest.raises(LinkError) as forged:
         unseal(token[:-6] + "AAAAAA")
     assert not forged.value.expired
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("我叫王小明", "王小明"), ("王小明", "王小明"), ("跳过", "__skip__"), ("不想说", "__skip__"), ("", "__skip__"),
+    ("  我是 李四 ", "李四"), ("名" * 100, "名" * 40),
+])
+def test_a_name_for_the_document_is_read_as_typed_or_skipped(typed, expected):
+    from actions.documents import ValidateDocumentForm
+    from actions.facts import SKIP
+
+    got = ValidateDocumentForm._name(typed, ("我叫", "我是"))
+    assert got == (SKIP if expected == "__skip__" else expected)
