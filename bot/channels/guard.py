@@ -96,9 +96,14 @@ class RateLimiter:
 
 
 class ActionServerWatch:
-    """Whether the action server answers its health check (remembered for a few seconds)."""
+    """Whether the action server answers its health check (remembered for a few seconds).
 
-    def __init__(self, webhook_url: Optional[str], ttl: float = 5.0, timeout: float = 0.5):
+    The time-out is generous: a busy action server (50 conversations on 2 cores) took over
+    half a second to answer /health, and a reply that had worked then carried the "system
+    trouble" notice. A server that is down refuses the connection at once anyway.
+    """
+
+    def __init__(self, webhook_url: Optional[str], ttl: float = 5.0, timeout: float = 2.0):
         self.url = self._health_url(webhook_url) if webhook_url else None
         self.ttl, self.timeout = ttl, timeout
         self.checked, self.up = 0.0, True
