@@ -29,8 +29,11 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.no_tensorflow import block_tensorflow
 from knowledge.privacy import install_log_masking
 from knowledge.settings import Settings, settings
+
+block_tensorflow()  # before the actions (and spaCy) are imported
 
 ACTION_SECRET_HEADER = "X-Gongyou-Action-Secret"
 logger = logging.getLogger(__name__)

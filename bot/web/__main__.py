@@ -5,8 +5,12 @@ import argparse
 
 from aiohttp import web
 
-from bot.web.app import create_app
-from knowledge.settings import settings
+from bot.no_tensorflow import block_tensorflow
+
+block_tensorflow()  # the staff search finds places with spaCy, which would pull in TensorFlow
+
+from bot.web.app import create_app  # noqa: E402 - after the block
+from knowledge.settings import settings  # noqa: E402
 
 
 def main() -> None:
