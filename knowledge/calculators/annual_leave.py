@@ -23,12 +23,15 @@ def annual_leave(rules: Rules, years: float, joined: Optional[date] = None, year
         steps.append("累计工作未满1年（连续工作12个月），还不能享受带薪年休假。")
         return CalcResult("annual_leave", "带薪年休假", 0.0, "day", steps, rules.used)
     entitled = 0.0
+    band = ""
+    upper: Optional[int] = None
     for threshold, key in BANDS:
         if years >= threshold:
             entitled = rules.value(key)
-            band = key
+            band = f"已满{threshold}年" + (f"不满{upper}年" if upper else "")
             break
-    steps.append(f"累计工作{number(round(years, 2))}年，全年应休年休假{number(entitled)}天（{band}）。")
+        upper = threshold
+    steps.append(f"累计工作{number(round(years, 2))}年（{band}），全年应休年休假{number(entitled)}天。")
     days = entitled
     if joined and joined.year == year:
         year_end = date(year, 12, 31)

@@ -94,6 +94,22 @@ def test_annual_leave_bands(db, years, days):
     assert calc(db, "annual_leave", years=years).amount == days
 
 
+@pytest.mark.parametrize("name, kwargs", [
+    ("annual_leave", {"years": 12}), ("annual_leave", {"years": 25}), ("compensation", {"months": 42, "wage": 6000}),
+    ("overtime", {"wage": 6000, "workday_hours": 30}), ("wage_arrears", {"monthly": 8000, "months": 3}),
+])
+def test_the_working_shown_to_a_worker_has_no_internal_names(db, name, kwargs):
+    import re
+
+    result = calc(db, name, **kwargs)
+    leaked = [s for s in result.steps if re.search(r"[a-z_]+\.[a-z_0-9]+", s)]
+    assert not leaked, leaked  # "(annual_leave.days.10_20y)" was shown in the reply
+
+
+def test_annual_leave_says_the_band_in_words(db):
+    assert "已满10年不满20年" in calc(db, "annual_leave", years=12).steps[0]
+
+
 def test_annual_leave_first_year_is_pro_rata(db):
     # Joined 2026-07-01: 184 days left in the year; 184 / 365 × 5 = 2.52 → 2 whole days.
     result = calc(db, "annual_leave", years=3, joined="2026-07-01")
