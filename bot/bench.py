@@ -205,14 +205,14 @@ def wait_first_reply(rest_url: str, text: str, started: float, processes: Sequen
 
 # -- load ----------------------------------------------------------------------------
 
-# The start of the REST channel's refusal when a sender or address sends too much (bot/channels/guard.py).
-RATE_LIMITED = "您发得太快了"
 
 async def _load_level(rest_url: str, conversations: List[List[str]], users: int, duration: float,
                       min_messages: int) -> Dict[str, Any]:
     """``users`` simulated users, each playing conversations back to back (one message at a
     time, waiting for the reply) for ``duration`` seconds and at least ``min_messages`` in all."""
     import aiohttp
+
+    from bot.channels.guard import RATE_LIMITED
 
     latencies: List[float] = []
     errors = 0

@@ -81,7 +81,7 @@ class CasePage:
     place_found: bool = True  # False when ``place`` named no known place (nothing is then shown)
 
 
-def _where(session: Session, f: CaseFilter) -> Optional[List[Any]]:
+def _where(f: CaseFilter) -> Optional[List[Any]]:
     """The SQL conditions of ``f``; None when the filter cannot match anything."""
     C = models.Case
     conditions: List[Any] = []
@@ -126,7 +126,7 @@ def _ordered(query: Any) -> Any:
 
 def find_cases(session: Session, f: CaseFilter, page: int = 1, per_page: int = PER_PAGE) -> CasePage:
     """The cases matching ``f``: open before closed, most urgent first, then newest; one page of them."""
-    conditions = _where(session, f)
+    conditions = _where(f)
     if conditions is None:
         return CasePage([], 0, 1, 1, place_found=False)
     C = models.Case
@@ -146,7 +146,7 @@ _REASON = {"requested": "本人要求", "emergency": "紧急情况", "misunderst
 def export_rows(session: Session, f: CaseFilter, limit: int = EXPORT_LIMIT) -> List[Sequence[str]]:
     """The cases matching ``f`` as rows of text (header first), personal numbers masked."""
     rows: List[Sequence[str]] = [EXPORT_COLUMNS]
-    conditions = _where(session, f)
+    conditions = _where(f)
     if conditions is None:
         return rows
     index = region_index()

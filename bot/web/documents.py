@@ -70,12 +70,16 @@ async def document_file(request: web.Request) -> web.Response:
         body = await asyncio.get_running_loop().run_in_executor(None, build, case, kind, fmt)
     except FontMissing:
         raise web.HTTPServiceUnavailable(text="这台服务器没有中文字体，暂时不能生成PDF；请下载Word版。") from None
-    name = f"{spec()['kinds'][kind]['file']}.{fmt}"
-    disposition = "inline" if fmt == "pdf" else "attachment"
-    headers = {**PRIVATE, "Content-Disposition": f"{disposition}; filename=\"document.{fmt}\"; "
-                                                 f"filename*=UTF-8''{quote(name)}",
-               "Server-Timing": f"build;dur={(time.perf_counter() - started) * 1000:.0f}"}
-    return web.Response(body=body, content_type=CONTENT_TYPES[fmt], headers=headers)
+    response = file_response(body, f"{spec()['kinds'][kind]['file']}.{fmt}", fmt, inline=fmt == "pdf")
+    response.headers["Server-Timing"] = f"build;dur={(time.perf_counter() - started) * 1000:.0f}"
+    return response
+
+
+def file_response(body: bytes, name: str, fmt: str, inline: bool = False) -> web.Response:
+    """A document file, never cached, named ``name`` (UTF-8, with an ASCII fallback for old browsers)."""
+    disposition = "inline" if inline else "attachment"
+    return web.Response(body=body, content_type=CONTENT_TYPES[fmt], headers={
+        **PRIVATE, "Content-Disposition": f"{disposition}; filename=\"document.{fmt}\"; filename*=UTF-8''{quote(name)}"})
 
 
 def add_routes(app: web.Application) -> None:

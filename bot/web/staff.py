@@ -279,12 +279,12 @@ PARTY_FIELDS = (("name", "职工姓名"), ("gender", "性别"), ("birth", "出�
 
 async def case_documents(request: web.Request) -> web.Response:
     """A document of the case, with what staff typed into the form; nothing typed is stored."""
+    from bot.web.documents import build, file_response
     from knowledge import clock
     from knowledge.case_queue import record_access
-    from knowledge.documents import CaseFacts, Parties, available_kinds, compose
+    from knowledge.documents import CaseFacts, Parties, available_kinds
     from knowledge.documents.content import spec
-    from knowledge.documents.docx_file import to_docx
-    from knowledge.documents.pdf_file import FontMissing, to_pdf
+    from knowledge.documents.pdf_file import FontMissing
 
     form = request["form"]
     kind, fmt = str(form.get("kind", "")), "pdf" if form.get("format") == "pdf" else "docx"
@@ -300,23 +300,11 @@ async def case_documents(request: web.Request) -> web.Response:
         facts = CaseFacts(case.topic, case.place_adcode, dict(case.facts or {}), clock.today(), parties, case.reference)
         record_access(db, request["staff"]["name"], "document", case.reference, {"kind": kind, "format": fmt})
 
-    def build() -> bytes:
-        with _db() as session:
-            doc = compose(session, kind, facts)
-        return to_pdf(doc) if fmt == "pdf" else to_docx(doc)
-
     try:
-        body = await asyncio.get_running_loop().run_in_executor(None, build)
+        body = await asyncio.get_running_loop().run_in_executor(None, build, facts, kind, fmt)
     except FontMissing:
         raise web.HTTPServiceUnavailable(text="这台服务器没有中文字体，暂时不能生成PDF；请选Word版。") from None
-    from urllib.parse import quote
-
-    name = f"{facts.reference}-{spec()['kinds'][kind]['file']}.{fmt}"
-    content_type = "application/pdf" if fmt == "pdf" else \
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return web.Response(body=body, content_type=content_type, headers={
-        "Content-Disposition": f"attachment; filename=\"document.{fmt}\"; filename*=UTF-8''{quote(name)}",
-        "Cache-Control": "no-store"})
+    return file_response(body, f"{facts.reference}-{spec()['kinds'][kind]['file']}.{fmt}", fmt)
 
 
 async def case_status(request: web.Request) -> web.Response:

@@ -225,6 +225,12 @@ def claims(session: Session, case: CaseFacts, result: Optional[CalcResult], fill
     return out
 
 
+def _provisions_of(found: Sequence[Claim]) -> List[queries.ProvisionAnswer]:
+    """Every provision the claims rest on or ask an authority to apply, each once, in order."""
+    by_id = {p.id: p for c in found for p in c.provisions + c.order_provisions}
+    return list(by_id.values())
+
+
 def _story(case: CaseFacts, result: Optional[CalcResult], filler: _Filler) -> str:
     """What happened, from the facts: when the work began, the wage, what went wrong and when."""
     f: Dict[str, Any] = {k: v for k, v in case.facts.items() if topics.known(v)}
@@ -376,12 +382,7 @@ def _inspection(session: Session, doc: Document, case: CaseFacts, result: Option
     for c in amounts:
         doc.blocks.append(Para(f"经计算，{c.text.replace('请求裁决被申请人支付', '被投诉单位应支付').rstrip('。')}。"))
     breached = [c for c in found if c.breach]
-    cited = [p for c in breached for p in c.provisions + c.order_provisions]
-    seen: set = set()
-    for p in cited:
-        if p.id in seen:
-            continue
-        seen.add(p.id)
+    for p in _provisions_of(breached):
         doc.blocks.append(Para(f"{p.citation.text()}：{p.summary}"))
     if breached:
         doc.blocks.append(Para(f"被投诉单位{'、'.join(c.breach for c in breached)}，侵害了投诉人的合法权益。"
@@ -405,13 +406,7 @@ def _union(session: Session, doc: Document, case: CaseFacts, result: Optional[Ca
     employer = filler.value(p.employer)
     workers = f"{p.workers}名职工" if p.workers > 1 else "职工"
     breaches = "、".join(c.breach for c in found if c.breach) or filler.value(None)
-    cited = []
-    seen: set = set()
-    for c in found:
-        for prov in c.provisions + c.order_provisions:
-            if prov.id not in seen:
-                seen.add(prov.id)
-                cited.append(prov)
+    cited = _provisions_of(found)
     basis = "；".join(f"{prov.citation.text()}：{prov.summary}" for prov in cited)
     intro = _citations(session, spec()["kinds"][doc.kind]["intro_provisions"])
     place = _place_name(case.adcode)
